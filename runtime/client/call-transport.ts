@@ -1,0 +1,277 @@
+import * as http2 from "node:http2";
+import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import type { MessageCodec } from "../codec/codec.js";
+import { Metadata } from "../metadata/metadata.js";
+import { MessageDecoder, frameMessage } from "../protocol/framing.js";
+import { CONTENT_TYPE, HEADER_STATUS, HEADER_TIMEOUT, checkResponseHeaders, statusFromTrailers } from "../protocol/headers.js";
+import { codeFromRstCode } from "../protocol/http-status.js";
+import { encodeTimeout } from "../protocol/timeout.js";
+import { GrpcError } from "../status/grpc-error.js";
+import { Status } from "../status/status.js";
+import type { CallOptions } from "./call-options.js";
+import type { Channel } from "./channel.js";
+
+/** What a transport reports, in order: headers (at most once), messages, then close (exactly once). */
+export interface CallListener<O extends DescMessage> {
+  onHeaders(headers: Metadata): void;
+  onMessage(message: MessageShape<O>): void;
+  /** The call is over: `error` is undefined for OK. `trailers` is the trailing metadata, empty if none came. */
+  onClose(error: GrpcError | undefined, trailers: Metadata): void;
+}
+
+const { NGHTTP2_CANCEL } = http2.constants;
+
+/**
+ * The client side of one call on one HTTP/2 stream: sends the request headers
+ * (with `grpc-timeout` and metadata), frames and writes messages, decodes
+ * responses, and works out the final status from trailers, HTTP status or
+ * stream reset. Every call form is built on it.
+ * @internal
+ */
+export class CallTransport<I extends DescMessage, O extends DescMessage> {
+  readonly #stream: http2.ClientHttp2Stream;
+  readonly #input: MessageCodec<I>;
+  readonly #output: MessageCodec<O>;
+  readonly #listener: CallListener<O>;
+  readonly #decoder: MessageDecoder;
+  readonly #maxSend: number;
+  readonly #options: CallOptions;
+  readonly #untrack: () => void;
+  #timer: NodeJS.Timeout | undefined;
+  #onAbort: (() => void) | undefined;
+  /** Set once the outcome is known locally (cancel, deadline, bad response), before the stream closes. */
+  #localError: GrpcError | undefined;
+  #headersError: GrpcError | undefined;
+  #trailers: http2.IncomingHttpHeaders | undefined;
+  #streamError: Error | undefined;
+  #closed = false;
+
+  constructor(channel: Channel, method: DescMethod, options: CallOptions, listener: CallListener<O>) {
+    this.#listener = listener;
+    this.#options = options;
+    this.#input = channel.codec.forSchema(method.input) as MessageCodec<I>;
+    this.#output = channel.codec.forSchema(method.output) as MessageCodec<O>;
+    this.#maxSend = options.maxSendMessageSize ?? channel.maxSendMessageSize;
+    this.#decoder = new MessageDecoder(options.maxReceiveMessageSize ?? channel.maxReceiveMessageSize, (bytes, compressed) =>
+      this.#onMessage(bytes, compressed),
+    );
+
+    const headers: http2.OutgoingHttpHeaders = {
+      ":method": "POST",
+      ":path": `/${method.parent.typeName}/${method.name}`,
+      "content-type": CONTENT_TYPE,
+      te: "trailers",
+      "user-agent": channel.userAgent,
+    };
+    const timeout = effectiveTimeout(options);
+    if (timeout !== undefined) headers[HEADER_TIMEOUT] = encodeTimeout(timeout);
+    if (options.metadata !== undefined) new Metadata(options.metadata).writeHeaders(headers);
+
+    if (channel.closed) throw new GrpcError(Status.UNAVAILABLE, "channel is closed");
+    const session = channel.session();
+    this.#untrack = channel.track(session);
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = this.#stream = session.request(headers, { endStream: false });
+    } catch (error) {
+      this.#untrack();
+      throw new GrpcError(Status.UNAVAILABLE, `could not start the call: ${(error as Error).message}`, { cause: error });
+    }
+    stream.on("response", (h) => this.#onResponse(h));
+    stream.on("data", (chunk: Buffer) => this.#onData(chunk));
+    stream.on("trailers", (t) => {
+      this.#trailers = t;
+    });
+    stream.on("error", (error) => {
+      this.#streamError ??= error;
+    });
+    stream.on("close", () => this.#onClose());
+
+    if (timeout !== undefined) {
+      this.#timer = setTimeout(() => this.cancel(new GrpcError(Status.DEADLINE_EXCEEDED, `deadline exceeded after ${timeout}ms`)), timeout);
+    }
+    const signal = options.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.cancel(cancelledBySignal(signal));
+      } else {
+        this.#onAbort = () => this.cancel(cancelledBySignal(signal));
+        signal.addEventListener("abort", this.#onAbort, { once: true });
+      }
+    }
+  }
+
+  /** Writes one message. Returns false when the stream's buffer is full: wait for `drained()`. */
+  send(message: MessageInitShape<I>): boolean {
+    return this.#stream.write(this.#frame(message));
+  }
+
+  /** Writes the last message and ends the request side in one step. */
+  sendLast(message: MessageInitShape<I>): void {
+    this.#stream.end(this.#frame(message));
+  }
+
+  /** Ends the request side (half-close). */
+  end(): void {
+    this.#stream.end();
+  }
+
+  /** Resolves when the stream can take more data, or when the call is over. */
+  drained(): Promise<void> {
+    if (this.#closed || !this.#stream.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#stream.off("drain", done);
+        this.#stream.off("close", done);
+        resolve();
+      };
+      this.#stream.on("drain", done);
+      this.#stream.on("close", done);
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  pause(): void {
+    this.#stream.pause();
+  }
+
+  resume(): void {
+    this.#stream.resume();
+  }
+
+  /** Ends the call locally with `reason` and resets the stream (RST_STREAM CANCEL). */
+  cancel(reason: GrpcError): void {
+    if (this.#closed || this.#localError !== undefined) return;
+    this.#localError = reason;
+    if (!this.#stream.destroyed) this.#stream.close(NGHTTP2_CANCEL);
+  }
+
+  #frame(message: MessageInitShape<I>): Buffer {
+    if (this.#localError !== undefined || this.#closed) {
+      throw this.#localError ?? new GrpcError(Status.CANCELLED, "call already ended");
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#input.encode(message);
+    } catch (error) {
+      return this.#failSend(new GrpcError(Status.INTERNAL, `failed to serialize request: ${(error as Error).message}`, { cause: error }));
+    }
+    if (bytes.byteLength > this.#maxSend) {
+      return this.#failSend(
+        new GrpcError(Status.RESOURCE_EXHAUSTED, `trying to send message larger than max (${bytes.byteLength} vs. ${this.#maxSend})`),
+      );
+    }
+    return frameMessage(bytes);
+  }
+
+  /** A request that cannot be sent ends the call with that error. */
+  #failSend(error: GrpcError): never {
+    this.cancel(error);
+    throw error;
+  }
+
+  #onResponse(headers: http2.IncomingHttpHeaders): void {
+    const error = checkResponseHeaders(headers);
+    if (error !== undefined) {
+      this.#headersError = error;
+      return;
+    }
+    if (headers[HEADER_STATUS] !== undefined) {
+      // Trailers-only: the status came with the headers and the stream ends here.
+      this.#trailers = headers;
+      return;
+    }
+    const metadata = Metadata.fromHeaders(headers);
+    this.#options.onHeader?.(metadata);
+    this.#listener.onHeaders(metadata);
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#localError !== undefined || this.#headersError !== undefined) return;
+    try {
+      this.#decoder.push(chunk);
+    } catch (error) {
+      this.cancel(GrpcError.from(error, Status.INTERNAL));
+    }
+  }
+
+  #onMessage(bytes: Uint8Array, compressed: boolean): void {
+    if (compressed) throw new GrpcError(Status.INTERNAL, "protocol error: compressed message received without grpc-encoding");
+    let message: MessageShape<O>;
+    try {
+      message = this.#output.decode(bytes);
+    } catch (error) {
+      throw new GrpcError(Status.INTERNAL, `failed to parse response message: ${(error as Error).message}`);
+    }
+    this.#listener.onMessage(message);
+  }
+
+  #onClose(): void {
+    this.#closed = true;
+    this.#untrack();
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#onAbort !== undefined) this.#options.signal?.removeEventListener("abort", this.#onAbort);
+    const trailers = this.#trailers === undefined ? new Metadata() : Metadata.fromHeaders(this.#trailers);
+    const error = this.#status(trailers);
+    this.#options.onTrailer?.(trailers);
+    this.#listener.onClose(error, trailers);
+  }
+
+  /** The call's outcome, by precedence: local decisions, a non-gRPC response, the trailers, then how the stream ended. */
+  #status(trailers: Metadata): GrpcError | undefined {
+    if (this.#localError !== undefined) return this.#localError;
+    if (this.#headersError !== undefined) return this.#headersError;
+    if (this.#trailers !== undefined) {
+      const error = statusFromTrailers(this.#trailers, trailers);
+      if (error === undefined && !this.#decoder.idle) {
+        return new GrpcError(Status.INTERNAL, "protocol error: response ended inside a message");
+      }
+      return error;
+    }
+    const stream = this.#stream;
+    if (this.#streamError !== undefined && stream.rstCode === undefined) {
+      return unavailable(this.#streamError);
+    }
+    if (stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) {
+      if (this.#streamError !== undefined && isConnectionError(this.#streamError)) return unavailable(this.#streamError);
+      return new GrpcError(codeFromRstCode(stream.rstCode), `stream reset by the server with HTTP/2 error code ${stream.rstCode}`);
+    }
+    if (this.#streamError !== undefined) return unavailable(this.#streamError);
+    if (!stream.readableEnded && !stream.readable) {
+      return new GrpcError(Status.UNAVAILABLE, "connection closed before the server sent a status");
+    }
+    return new GrpcError(Status.UNKNOWN, "protocol error: missing grpc-status");
+  }
+}
+
+function unavailable(error: Error): GrpcError {
+  const cause = (error as { cause?: unknown }).cause;
+  const detail = cause instanceof Error ? cause.message : error.message;
+  return new GrpcError(Status.UNAVAILABLE, `connection failed: ${detail}`, { cause: error });
+}
+
+function isConnectionError(error: Error): boolean {
+  const code = (error as { code?: string }).code ?? "";
+  return code.startsWith("E") && !code.startsWith("ERR_HTTP2_STREAM");
+}
+
+function cancelledBySignal(signal: AbortSignal): GrpcError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof GrpcError) return reason;
+  const detail = reason instanceof Error ? reason.message : reason === undefined ? "" : String(reason);
+  return new GrpcError(Status.CANCELLED, detail === "" ? "call cancelled" : `call cancelled: ${detail}`, { cause: reason });
+}
+
+/** The timeout in ms implied by `timeout` and `deadline` (the earlier one), if any. */
+function effectiveTimeout(options: CallOptions): number | undefined {
+  let timeout = options.timeout;
+  if (options.deadline !== undefined) {
+    const deadline = typeof options.deadline === "number" ? options.deadline : options.deadline.getTime();
+    const left = Math.max(0, deadline - Date.now());
+    timeout = timeout === undefined ? left : Math.min(timeout, left);
+  }
+  return timeout;
+}

@@ -1,0 +1,121 @@
+import * as http2 from "node:http2";
+import type { Codec } from "../codec/codec.js";
+import { protoCodec } from "../codec/proto-codec.js";
+import { closeSession } from "../util/close-session.js";
+
+export interface ChannelOptions {
+  /** Largest response message accepted, in bytes (default 4 MiB, the gRPC default). */
+  maxReceiveMessageSize?: number;
+  /** Largest request message sent, in bytes (default: no limit beyond 4 GiB). */
+  maxSendMessageSize?: number;
+  /** HTTP/2 settings sent to the server. */
+  http2Settings?: http2.Settings;
+  /** Prepended to the runtime's own `user-agent`. */
+  userAgent?: string;
+  /** The message codec (default: binary protobuf). */
+  codec?: Codec;
+}
+
+const MiB = 1024 * 1024;
+export const USER_AGENT = "tsgrpc-node/0.1.0";
+
+/**
+ * A connection to one server: one multiplexed HTTP/2 connection (h2c), opened
+ * on the first call. When it drops, the next call opens a new one.
+ *
+ * `target` is `host:port`, `http://host:port` or `dns:///host:port`.
+ *
+ * ```ts
+ * await using channel = new Channel("127.0.0.1:50051");
+ * ```
+ */
+export class Channel {
+  readonly target: string;
+  readonly maxReceiveMessageSize: number;
+  readonly maxSendMessageSize: number;
+  readonly codec: Codec;
+  /** @internal */
+  readonly userAgent: string;
+  readonly #url: string;
+  readonly #settings: http2.Settings;
+  #session: http2.ClientHttp2Session | undefined;
+  #closed = false;
+  /** Calls in flight per session. */
+  readonly #active = new WeakMap<http2.ClientHttp2Session, number>();
+
+  constructor(target: string, options: ChannelOptions = {}) {
+    this.target = target;
+    this.#url = targetToUrl(target);
+    this.#settings = options.http2Settings ?? {};
+    this.maxReceiveMessageSize = options.maxReceiveMessageSize ?? 4 * MiB;
+    this.maxSendMessageSize = options.maxSendMessageSize ?? 2 ** 32 - 1;
+    this.codec = options.codec ?? protoCodec;
+    this.userAgent = options.userAgent === undefined ? USER_AGENT : `${options.userAgent} ${USER_AGENT}`;
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * The current HTTP/2 session, connecting if there is none.
+   * @internal
+   */
+  session(): http2.ClientHttp2Session {
+    const current = this.#session;
+    if (current !== undefined && !current.closed && !current.destroyed) return current;
+    const session = http2.connect(this.#url, { settings: this.#settings });
+    const forget = () => {
+      if (this.#session === session) this.#session = undefined;
+    };
+    // A dropped connection, a GOAWAY or a connect error: new calls use a new connection.
+    session.on("close", forget);
+    session.on("goaway", forget);
+    session.on("error", forget);
+    // Calls in flight see their own stream errors; the session's own are not fatal.
+    session.on("error", () => {});
+    // An idle connection does not keep the process alive; one with calls in flight does.
+    session.unref();
+    this.#session = session;
+    return session;
+  }
+
+  /**
+   * Counts a call in flight on `session`: the connection is ref'd while any is.
+   * Returns the function that ends the count.
+   * @internal
+   */
+  track(session: http2.ClientHttp2Session): () => void {
+    const count = this.#active.get(session) ?? 0;
+    this.#active.set(session, count + 1);
+    if (count === 0) session.ref();
+    return () => {
+      const left = (this.#active.get(session) ?? 1) - 1;
+      this.#active.set(session, left);
+      if (left === 0 && !session.destroyed) session.unref();
+    };
+  }
+
+  /** Closes the connection after the calls in flight finish. New calls fail. */
+  close(): Promise<void> {
+    this.#closed = true;
+    const session = this.#session;
+    this.#session = undefined;
+    return session === undefined ? Promise.resolve() : closeSession(session);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function targetToUrl(target: string): string {
+  if (target.startsWith("http://")) return target;
+  if (target.startsWith("https://")) throw new Error(`TLS targets are not supported yet: ${target}`);
+  const bare = target.startsWith("dns:///") ? target.slice("dns:///".length) : target;
+  if (!/^(\[[0-9a-fA-F:.]+\]|[^:/\s]+):\d+$/.test(bare)) {
+    throw new Error(`invalid target "${target}": expected host:port, dns:///host:port or http://host:port`);
+  }
+  return `http://${bare}`;
+}

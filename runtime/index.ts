@@ -1,0 +1,25 @@
+/**
+ * tsgrpc: gRPC for TypeScript on node:http2.
+ *
+ * Layers, bottom up: `protocol/` (framing, headers, status and timeout rules),
+ * `codec/` (messages to bytes), `server/` and `client/` (calls on HTTP/2
+ * streams), `service/` (what generated code builds on).
+ */
+export { Status, statusName } from "./status/status.js";
+export { GrpcError } from "./status/grpc-error.js";
+export { Metadata, type MetadataInit, type MetadataValue } from "./metadata/metadata.js";
+export type { Codec, MessageCodec } from "./codec/codec.js";
+export { protoCodec } from "./codec/proto-codec.js";
+export { Server, type ServerOptions, type ListenOptions } from "./server/server.js";
+export type { ServerCall } from "./server/server-call.js";
+export { Channel, type ChannelOptions } from "./client/channel.js";
+export type { CallOptions } from "./client/call-options.js";
+export type { ClientCall, ResponseStream, CallStatus } from "./client/client-call.js";
+export { ServiceClient, type StreamInput } from "./client/service-client.js";
+export {
+  serviceDescriptor,
+  type ServiceImplementation,
+  type ServiceHandlers,
+  type MethodHandler,
+} from "./service/service-implementation.js";
+export { memberName } from "./service/member-name.js";

@@ -1,0 +1,75 @@
+/**
+ * Header names and the rules for gRPC's HTTP/2 headers (PROTOCOL-HTTP2).
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
+import { Metadata } from "../metadata/metadata.js";
+import { GrpcError } from "../status/grpc-error.js";
+import { Status, parseStatusCode } from "../status/status.js";
+import { codeFromHttpStatus } from "./http-status.js";
+import { decodeStatusMessage, encodeStatusMessage } from "./status-message.js";
+
+export const CONTENT_TYPE = "application/grpc";
+export const HEADER_STATUS = "grpc-status";
+export const HEADER_MESSAGE = "grpc-message";
+export const HEADER_TIMEOUT = "grpc-timeout";
+export const HEADER_ENCODING = "grpc-encoding";
+export const HEADER_ACCEPT_ENCODING = "grpc-accept-encoding";
+
+/**
+ * Whether a content-type names gRPC: `application/grpc`, optionally followed by
+ * `+<codec>` or parameters after `;`.
+ */
+export function isGrpcContentType(value: string | undefined): boolean {
+  if (value === undefined || !value.startsWith(CONTENT_TYPE)) return false;
+  if (value.length === CONTENT_TYPE.length) return true;
+  const next = value.charCodeAt(CONTENT_TYPE.length);
+  return next === 0x2b /* + */ || next === 0x3b /* ; */;
+}
+
+/** The trailers (or trailers-only headers) that end a call with `code`. */
+export function statusTrailers(code: number, message: string, metadata: Metadata | undefined): OutgoingHttpHeaders {
+  const trailers: OutgoingHttpHeaders = {};
+  metadata?.writeHeaders(trailers);
+  trailers[HEADER_STATUS] = String(code);
+  if (message !== "") trailers[HEADER_MESSAGE] = encodeStatusMessage(message);
+  return trailers;
+}
+
+/**
+ * Reads the final status from trailers (or trailers-only headers). Returns
+ * undefined for OK, and a GrpcError carrying the trailing metadata otherwise.
+ * A missing or malformed `grpc-status` is UNKNOWN, as in grpc-go.
+ */
+export function statusFromTrailers(trailers: IncomingHttpHeaders, metadata: Metadata): GrpcError | undefined {
+  const raw = trailers[HEADER_STATUS];
+  const code = parseStatusCode(typeof raw === "string" ? raw : undefined);
+  if (code === Status.OK) return undefined;
+  const rawMessage = trailers[HEADER_MESSAGE];
+  const message = typeof rawMessage === "string" ? decodeStatusMessage(rawMessage) : "";
+  if (code === undefined) {
+    const what = raw === undefined ? "missing grpc-status" : `invalid grpc-status "${String(raw)}"`;
+    return new GrpcError(Status.UNKNOWN, message === "" ? `protocol error: ${what}` : message, { metadata });
+  }
+  return new GrpcError(code as Status, message, { metadata });
+}
+
+/**
+ * Checks the response headers of a call. Returns an error when the response is
+ * not gRPC: an HTTP status other than 200 maps through the spec's HTTP-to-gRPC
+ * table, and a 200 with another content-type is UNKNOWN.
+ */
+export function checkResponseHeaders(headers: IncomingHttpHeaders): GrpcError | undefined {
+  const httpStatus = Number(headers[":status"] ?? 0);
+  if (httpStatus !== 200) {
+    return new GrpcError(codeFromHttpStatus(httpStatus), `received HTTP status ${httpStatus} from the server, not a gRPC response`, {
+      metadata: Metadata.fromHeaders(headers),
+    });
+  }
+  const contentType = headers["content-type"];
+  if (!isGrpcContentType(contentType)) {
+    return new GrpcError(Status.UNKNOWN, `received content-type "${contentType ?? ""}" from the server, not a gRPC response`, {
+      metadata: Metadata.fromHeaders(headers),
+    });
+  }
+  return undefined;
+}
