@@ -37,6 +37,8 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
   readonly #maxSend: number;
   readonly #options: CallOptions;
   readonly #untrack: () => void;
+  readonly #channel: Channel;
+  readonly #session: http2.ClientHttp2Session;
   #timer: NodeJS.Timeout | undefined;
   #onAbort: (() => void) | undefined;
   /** Set once the outcome is known locally (cancel, deadline, bad response), before the stream closes. */
@@ -68,7 +70,8 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
     if (options.metadata !== undefined) new Metadata(options.metadata).writeHeaders(headers);
 
     if (channel.closed) throw new GrpcError(Status.UNAVAILABLE, "channel is closed");
-    const session = channel.session();
+    const session = (this.#session = channel.session());
+    this.#channel = channel;
     this.#untrack = channel.track(session);
     let stream: http2.ClientHttp2Stream;
     try {
@@ -84,6 +87,11 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
     });
     stream.on("error", (error) => {
       this.#streamError ??= error;
+    });
+    stream.on("end", () => {
+      // The server has ended the call while we are still sending: stop with
+      // RST_STREAM(NO_ERROR), as grpc-go does, so the request side ends too.
+      if (!stream.writableEnded) stream.close(http2.constants.NGHTTP2_NO_ERROR);
     });
     stream.on("close", () => this.#onClose());
 
@@ -232,18 +240,17 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
       return error;
     }
     const stream = this.#stream;
-    if (this.#streamError !== undefined && stream.rstCode === undefined) {
-      return unavailable(this.#streamError);
+    if (this.#session.destroyed) {
+      // The connection is gone (refused, reset, closed): the call may be retried elsewhere.
+      const cause = this.#channel.sessionError(this.#session) ?? this.#streamError;
+      if (cause !== undefined) return unavailable(cause);
+      return new GrpcError(Status.UNAVAILABLE, "connection closed before the server sent a status");
     }
     if (stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) {
-      if (this.#streamError !== undefined && isConnectionError(this.#streamError)) return unavailable(this.#streamError);
       return new GrpcError(codeFromRstCode(stream.rstCode), `stream reset by the server with HTTP/2 error code ${stream.rstCode}`);
     }
     if (this.#streamError !== undefined) return unavailable(this.#streamError);
-    if (!stream.readableEnded && !stream.readable) {
-      return new GrpcError(Status.UNAVAILABLE, "connection closed before the server sent a status");
-    }
-    return new GrpcError(Status.UNKNOWN, "protocol error: missing grpc-status");
+    return new GrpcError(Status.UNKNOWN, "protocol error: server ended the stream without grpc-status");
   }
 }
 
@@ -251,11 +258,6 @@ function unavailable(error: Error): GrpcError {
   const cause = (error as { cause?: unknown }).cause;
   const detail = cause instanceof Error ? cause.message : error.message;
   return new GrpcError(Status.UNAVAILABLE, `connection failed: ${detail}`, { cause: error });
-}
-
-function isConnectionError(error: Error): boolean {
-  const code = (error as { code?: string }).code ?? "";
-  return code.startsWith("E") && !code.startsWith("ERR_HTTP2_STREAM");
 }
 
 function cancelledBySignal(signal: AbortSignal): GrpcError {

@@ -42,6 +42,7 @@ export class Channel {
   #closed = false;
   /** Calls in flight per session. */
   readonly #active = new WeakMap<http2.ClientHttp2Session, number>();
+  readonly #errors = new WeakMap<http2.ClientHttp2Session, Error>();
 
   constructor(target: string, options: ChannelOptions = {}) {
     this.target = target;
@@ -73,8 +74,8 @@ export class Channel {
     session.on("close", forget);
     session.on("goaway", forget);
     session.on("error", forget);
-    // Calls in flight see their own stream errors; the session's own are not fatal.
-    session.on("error", () => {});
+    // The session's error (a refused connection, a reset socket) explains why its calls failed.
+    session.on("error", (error) => this.#errors.set(session, error));
     // An idle connection does not keep the process alive; one with calls in flight does.
     session.unref();
     this.#session = session;
@@ -95,6 +96,14 @@ export class Channel {
       this.#active.set(session, left);
       if (left === 0 && !session.destroyed) session.unref();
     };
+  }
+
+  /**
+   * The error that ended `session`, if one did.
+   * @internal
+   */
+  sessionError(session: http2.ClientHttp2Session): Error | undefined {
+    return this.#errors.get(session);
   }
 
   /** Closes the connection after the calls in flight finish. New calls fail. */

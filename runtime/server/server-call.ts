@@ -308,6 +308,7 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     }
   }
 
+
   /** After the status is sent, read and drop whatever the client still sends, so its stream can finish. */
   #drainRequests(): void {
     if (!this.#stream.readableEnded) this.#stream.resume();

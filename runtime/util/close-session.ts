@@ -13,6 +13,8 @@ export function closeSession(session: Http2Session): Promise<void> {
       return;
     }
     session.once("close", () => resolve());
+    // An unref'd session would let the process exit before the peer answers the GOAWAY.
+    session.ref();
     session.close();
   });
 }
