@@ -25,10 +25,10 @@ export class RouteTable {
     const impl = implementation as Record<string, unknown>;
     for (const method of service.methods) {
       // Class instances use the generated member name; plain objects may use either.
-      const fn = impl[memberName(method)] ?? impl[method.localName];
+      const fn = findHandler(impl, memberName(method)) ?? findHandler(impl, method.localName);
       this.#routes.set(`/${service.typeName}/${method.name}`, {
         method,
-        handler: typeof fn === "function" ? (fn.bind(implementation) as Route["handler"]) : undefined,
+        handler: fn?.bind(implementation) as Route["handler"],
         input: codec.forSchema(method.input),
         output: codec.forSchema(method.output),
       });
@@ -50,4 +50,16 @@ export class RouteTable {
     if (slash <= 0 || !this.#services.has(service)) return `unknown service ${service || path}`;
     return `unknown method ${path.slice(slash + 1)} for service ${service}`;
   }
+}
+
+/**
+ * The handler function under `name`, if the implementation has one of its own:
+ * a method inherited from Object.prototype (an rpc named `HasOwnProperty`, say)
+ * is not a handler.
+ */
+function findHandler(impl: Record<string, unknown>, name: string): ((...args: never[]) => unknown) | undefined {
+  const fn = impl[name];
+  if (typeof fn !== "function") return undefined;
+  if (fn === (Object.prototype as Record<string, unknown>)[name]) return undefined;
+  return fn as (...args: never[]) => unknown;
 }
