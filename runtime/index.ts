@@ -6,7 +6,10 @@
  * streams), `service/` (what generated code builds on).
  */
 export { Status, statusName } from "./status/status.js";
-export { GrpcError } from "./status/grpc-error.js";
+export { GrpcError, type GrpcErrorOptions } from "./status/grpc-error.js";
+export { errorDetail, errorDetails } from "./status/error-details.js";
+export * from "./status/details/google/rpc/error_details_pb.js";
+export { StatusSchema as RpcStatusSchema, type Status as RpcStatus } from "./status/details/google/rpc/status_pb.js";
 export { Metadata, type MetadataInit, type MetadataValue } from "./metadata/metadata.js";
 export type { Codec, MessageCodec } from "./codec/codec.js";
 export { protoCodec } from "./codec/proto-codec.js";

@@ -2,7 +2,9 @@
  * Header names and the rules for gRPC's HTTP/2 headers (PROTOCOL-HTTP2).
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
+import type { Any } from "@bufbuild/protobuf/wkt";
 import { Metadata } from "../metadata/metadata.js";
+import { HEADER_STATUS_DETAILS, decodeStatusDetails, encodeStatusDetails } from "../status/error-details.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status, parseStatusCode } from "../status/status.js";
 import { codeFromHttpStatus } from "./http-status.js";
@@ -26,12 +28,13 @@ export function isGrpcContentType(value: string | undefined): boolean {
   return next === 0x2b /* + */ || next === 0x3b /* ; */;
 }
 
-/** The trailers (or trailers-only headers) that end a call with `code`. */
-export function statusTrailers(code: number, message: string, metadata: Metadata | undefined): OutgoingHttpHeaders {
+/** The trailers (or trailers-only headers) that end a call with `code`, and the error's details if it has any. */
+export function statusTrailers(code: number, message: string, metadata: Metadata | undefined, details?: readonly Any[]): OutgoingHttpHeaders {
   const trailers: OutgoingHttpHeaders = {};
   metadata?.writeHeaders(trailers);
   trailers[HEADER_STATUS] = String(code);
   if (message !== "") trailers[HEADER_MESSAGE] = encodeStatusMessage(message);
+  if (details !== undefined && details.length > 0) trailers[HEADER_STATUS_DETAILS] = encodeStatusDetails(code, message, details);
   return trailers;
 }
 
@@ -50,7 +53,9 @@ export function statusFromTrailers(trailers: IncomingHttpHeaders, metadata: Meta
     const what = raw === undefined ? "missing grpc-status" : `invalid grpc-status "${String(raw)}"`;
     return new GrpcError(Status.UNKNOWN, message === "" ? `protocol error: ${what}` : message, { metadata });
   }
-  return new GrpcError(code as Status, message, { metadata });
+  const rawDetails = trailers[HEADER_STATUS_DETAILS];
+  const details = typeof rawDetails === "string" ? decodeStatusDetails(rawDetails) : undefined;
+  return new GrpcError(code as Status, message, { metadata, details });
 }
 
 /**

@@ -284,7 +284,7 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     this.#state = State.Done;
     this.#clearTimer();
     if (stream.destroyed || stream.closed) return;
-    const trailers = statusTrailers(error?.code ?? Status.OK, error?.rawMessage ?? "", mergeMetadata(this.#trailer, error?.metadata));
+    const trailers = statusTrailers(error?.code ?? Status.OK, error?.rawMessage ?? "", mergeMetadata(this.#trailer, error?.metadata), error?.rawDetails);
     if (idle) {
       // Trailers-only: one HEADERS frame that ends the stream (PROTOCOL-HTTP2, "Trailers-Only").
       const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": CONTENT_TYPE };
