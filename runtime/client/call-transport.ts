@@ -247,11 +247,21 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
       return new GrpcError(Status.UNAVAILABLE, "connection closed before the server sent a status");
     }
     if (stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) {
-      return new GrpcError(codeFromRstCode(stream.rstCode), `stream reset by the server with HTTP/2 error code ${stream.rstCode}`);
+      return new GrpcError(codeFromRstCode(stream.rstCode), `stream reset with HTTP/2 error code ${rstCodeName(stream.rstCode)}`);
     }
     if (this.#streamError !== undefined) return unavailable(this.#streamError);
     return new GrpcError(Status.UNKNOWN, "protocol error: server ended the stream without grpc-status");
   }
+}
+
+const rstNames = ["NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR", "FLOW_CONTROL_ERROR", "SETTINGS_TIMEOUT", "STREAM_CLOSED",
+  "FRAME_SIZE_ERROR", "REFUSED_STREAM", "CANCEL", "COMPRESSION_ERROR", "CONNECT_ERROR", "ENHANCE_YOUR_CALM",
+  "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED"];
+
+/** `11 (ENHANCE_YOUR_CALM)`: the code and its RFC 9113 name. */
+function rstCodeName(code: number): string {
+  const name = rstNames[code];
+  return name === undefined ? String(code) : `${code} (${name})`;
 }
 
 function unavailable(error: Error): GrpcError {
