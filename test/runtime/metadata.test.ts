@@ -16,7 +16,7 @@ describe("Metadata", () => {
 
   it("holds bytes under -bin keys and writes them as unpadded base64", () => {
     const md = new Metadata().set("trace-bin", new Uint8Array([1, 2, 3, 4]));
-    const headers: Record<string, unknown> = {};
+    const headers: import("node:http2").OutgoingHttpHeaders = {};
     md.writeHeaders(headers);
     assert.equal(headers["trace-bin"], "AQIDBA");
     const back = Metadata.fromHeaders({ "trace-bin": "AQIDBA==, AQI" });
