@@ -11,12 +11,17 @@ import { Status } from "../status/status.js";
 import type { CallOptions } from "./call-options.js";
 import type { Channel } from "./channel.js";
 
-/** What a transport reports, in order: headers (at most once), messages, then close (exactly once). */
+/**
+ * What a transport reports, in order: headers (at most once), messages, then
+ * close (exactly once). Metadata is built only when read, from
+ * `transport.headers` and `transport.trailers`: a unary call that reads
+ * neither never builds any.
+ */
 export interface CallListener<O extends DescMessage> {
-  onHeaders(headers: Metadata): void;
+  onHeaders(): void;
   onMessage(message: MessageShape<O>): void;
-  /** The call is over: `error` is undefined for OK. `trailers` is the trailing metadata, empty if none came. */
-  onClose(error: GrpcError | undefined, trailers: Metadata): void;
+  /** The call is over: `error` is undefined for OK. */
+  onClose(error: GrpcError | undefined): void;
 }
 
 const { NGHTTP2_CANCEL } = http2.constants;
@@ -44,7 +49,11 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
   /** Set once the outcome is known locally (cancel, deadline, bad response), before the stream closes. */
   #localError: GrpcError | undefined;
   #headersError: GrpcError | undefined;
-  #trailers: http2.IncomingHttpHeaders | undefined;
+  #rawHeaders: http2.IncomingHttpHeaders | undefined;
+  #headers: Metadata | undefined;
+  #rawTrailers: http2.IncomingHttpHeaders | undefined;
+  #trailers: Metadata | undefined;
+  #error: GrpcError | undefined;
   #streamError: Error | undefined;
   #closed = false;
 
@@ -83,7 +92,7 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
     stream.on("response", (h) => this.#onResponse(h));
     stream.on("data", (chunk: Buffer) => this.#onData(chunk));
     stream.on("trailers", (t) => {
-      this.#trailers = t;
+      this.#rawTrailers = t;
     });
     stream.on("error", (error) => {
       this.#streamError ??= error;
@@ -189,12 +198,23 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
     }
     if (headers[HEADER_STATUS] !== undefined) {
       // Trailers-only: the status came with the headers and the stream ends here.
-      this.#trailers = headers;
+      this.#rawTrailers = headers;
       return;
     }
-    const metadata = Metadata.fromHeaders(headers);
-    this.#options.onHeader?.(metadata);
-    this.#listener.onHeaders(metadata);
+    this.#rawHeaders = headers;
+    this.#options.onHeader?.(this.headers);
+    this.#listener.onHeaders();
+  }
+
+  /** The response headers as metadata (empty before they arrive, or for a trailers-only response). */
+  get headers(): Metadata {
+    return (this.#headers ??= this.#rawHeaders === undefined ? new Metadata() : Metadata.fromHeaders(this.#rawHeaders));
+  }
+
+  /** The trailing metadata (empty before the call ends, or if none came). */
+  get trailers(): Metadata {
+    const raw = this.#rawTrailers;
+    return (this.#trailers ??= raw !== undefined ? Metadata.fromHeaders(raw) : (this.#error?.metadata ?? new Metadata()));
   }
 
   #onData(chunk: Buffer): void {
@@ -222,18 +242,17 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
     this.#untrack();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     if (this.#onAbort !== undefined) this.#options.signal?.removeEventListener("abort", this.#onAbort);
-    const trailers = this.#trailers === undefined ? new Metadata() : Metadata.fromHeaders(this.#trailers);
-    const error = this.#status(trailers);
-    this.#options.onTrailer?.(trailers);
-    this.#listener.onClose(error, trailers);
+    const error = (this.#error = this.#status());
+    this.#options.onTrailer?.(this.trailers);
+    this.#listener.onClose(error);
   }
 
   /** The call's outcome, by precedence: local decisions, a non-gRPC response, the trailers, then how the stream ended. */
-  #status(trailers: Metadata): GrpcError | undefined {
+  #status(): GrpcError | undefined {
     if (this.#localError !== undefined) return this.#localError;
     if (this.#headersError !== undefined) return this.#headersError;
-    if (this.#trailers !== undefined) {
-      const error = statusFromTrailers(this.#trailers, trailers);
+    if (this.#rawTrailers !== undefined) {
+      const error = statusFromTrailers(this.#rawTrailers);
       if (error === undefined && !this.#decoder.idle) {
         return new GrpcError(Status.INTERNAL, "protocol error: response ended inside a message");
       }

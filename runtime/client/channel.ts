@@ -1,4 +1,5 @@
 import * as http2 from "node:http2";
+import type { Duplex } from "node:stream";
 import type { Codec } from "../codec/codec.js";
 import { protoCodec } from "../codec/proto-codec.js";
 import { closeSession } from "../util/close-session.js";
@@ -14,6 +15,11 @@ export interface ChannelOptions {
   userAgent?: string;
   /** The message codec (default: binary protobuf). */
   codec?: Codec;
+  /**
+   * Opens the byte stream for each new connection instead of a TCP socket
+   * (`channelFor()` joins a channel to a server in memory with it).
+   */
+  createConnection?: (url: URL) => Duplex;
 }
 
 const MiB = 1024 * 1024;
@@ -37,7 +43,7 @@ export class Channel {
   /** @internal */
   readonly userAgent: string;
   readonly #url: string;
-  readonly #settings: http2.Settings;
+  readonly #connectOptions: http2.ClientSessionOptions;
   #session: http2.ClientHttp2Session | undefined;
   #closed = false;
   /** Calls in flight per session. */
@@ -47,7 +53,8 @@ export class Channel {
   constructor(target: string, options: ChannelOptions = {}) {
     this.target = target;
     this.#url = targetToUrl(target);
-    this.#settings = options.http2Settings ?? {};
+    this.#connectOptions = { settings: options.http2Settings ?? {} };
+    if (options.createConnection !== undefined) this.#connectOptions.createConnection = options.createConnection;
     this.maxReceiveMessageSize = options.maxReceiveMessageSize ?? 4 * MiB;
     this.maxSendMessageSize = options.maxSendMessageSize ?? 2 ** 32 - 1;
     this.codec = options.codec ?? protoCodec;
@@ -66,7 +73,7 @@ export class Channel {
   session(): http2.ClientHttp2Session {
     const current = this.#session;
     if (current !== undefined && !current.closed && !current.destroyed) return current;
-    const session = http2.connect(this.#url, { settings: this.#settings });
+    const session = http2.connect(this.#url, this.#connectOptions);
     const forget = () => {
       if (this.#session === session) this.#session = undefined;
     };

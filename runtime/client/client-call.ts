@@ -6,7 +6,6 @@ import { MessageQueue } from "../util/message-queue.js";
 import type { CallOptions } from "./call-options.js";
 import { CallTransport } from "./call-transport.js";
 import type { Channel } from "./channel.js";
-import { Metadata as MetadataClass } from "../metadata/metadata.js";
 
 /** How a call ended. */
 export interface CallStatus {
@@ -79,11 +78,12 @@ export class ClientCallImpl<I extends DescMessage, O extends DescMessage> implem
       resume: () => this.#transport.resume(),
     });
     this.#transport = new CallTransport<I, O>(channel, method, options, {
-      onHeaders: (headers) => this.#resolveHeaders(headers),
+      onHeaders: () => this.#resolveHeaders(this.#transport.headers),
       onMessage: (message) => this.#queue.push(message),
-      onClose: (error, trailers) => {
+      onClose: (error) => {
         this.#done = true;
-        this.#resolveHeaders(new MetadataClass());
+        const trailers = this.#transport.trailers;
+        this.#resolveHeaders(this.#transport.headers);
         this.#resolveTrailers(trailers);
         this.#resolveStatus({
           code: error?.code ?? Status.OK,

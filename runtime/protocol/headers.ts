@@ -43,10 +43,12 @@ export function statusTrailers(code: number, message: string, metadata: Metadata
  * undefined for OK, and a GrpcError carrying the trailing metadata otherwise.
  * A missing or malformed `grpc-status` is UNKNOWN, as in grpc-go.
  */
-export function statusFromTrailers(trailers: IncomingHttpHeaders, metadata: Metadata): GrpcError | undefined {
+export function statusFromTrailers(trailers: IncomingHttpHeaders): GrpcError | undefined {
   const raw = trailers[HEADER_STATUS];
+  if (raw === "0") return undefined;
   const code = parseStatusCode(typeof raw === "string" ? raw : undefined);
   if (code === Status.OK) return undefined;
+  const metadata = Metadata.fromHeaders(trailers);
   const rawMessage = trailers[HEADER_MESSAGE];
   const message = typeof rawMessage === "string" ? decodeStatusMessage(rawMessage) : "";
   if (code === undefined) {

@@ -1,4 +1,4 @@
-import { type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream, ServerStreamResponseOptions } from "node:http2";
 import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { MessageCodec } from "../codec/codec.js";
 import { Metadata, type MetadataInit } from "../metadata/metadata.js";
@@ -59,6 +59,14 @@ const enum State {
   /** Status sent or the stream is gone. */
   Done,
 }
+
+/**
+ * Options for `stream.respond()`. Node adds a `date` header to every response
+ * unless `sendDate` is false; gRPC has no use for it, so it is not sent. (Node
+ * reads `sendDate`, but @types/node does not declare it.)
+ */
+export const RESPOND_OPEN = { waitForTrailers: true, sendDate: false } as ServerStreamResponseOptions;
+export const RESPOND_END = { endStream: true, sendDate: false } as ServerStreamResponseOptions;
 
 const cancelledByClient = () => new GrpcError(Status.CANCELLED, "call cancelled by the client");
 
@@ -273,7 +281,7 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   #respond(): void {
     const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": CONTENT_TYPE };
     this.#header?.writeHeaders(headers);
-    this.#stream.respond(headers, { waitForTrailers: true });
+    this.#stream.respond(headers, RESPOND_OPEN);
     this.#state = State.Open;
   }
 
@@ -290,7 +298,7 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
       const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": CONTENT_TYPE };
       this.#header?.writeHeaders(headers);
       Object.assign(headers, trailers);
-      stream.respond(headers, { endStream: true });
+      stream.respond(headers, RESPOND_END);
     } else {
       this.#pendingTrailers = trailers;
       stream.end();
