@@ -3,7 +3,8 @@
  *
  * Layers, bottom up: `protocol/` (framing, headers, status and timeout rules),
  * `codec/` (messages to bytes), `server/` and `client/` (calls on HTTP/2
- * streams), `service/` (what generated code builds on).
+ * streams), `service/` (what generated code builds on). On top: `services/`
+ * (health, reflection) and `testing/` (an in-memory channel).
  */
 export { Status, statusName } from "./status/status.js";
 export { GrpcError, type GrpcErrorOptions } from "./status/grpc-error.js";
@@ -13,7 +14,7 @@ export { StatusSchema as RpcStatusSchema, type Status as RpcStatus } from "./sta
 export { Metadata, type MetadataInit, type MetadataValue } from "./metadata/metadata.js";
 export type { Codec, MessageCodec } from "./codec/codec.js";
 export { protoCodec } from "./codec/proto-codec.js";
-export { Server, type ServerOptions, type ListenOptions } from "./server/server.js";
+export { Server, type ServerOptions, type ListenOptions, type CloseOptions } from "./server/server.js";
 export type { ServerCall } from "./server/server-call.js";
 export { Channel, type ChannelOptions } from "./client/channel.js";
 export type { CallOptions } from "./client/call-options.js";
@@ -26,3 +27,10 @@ export {
   type MethodHandler,
 } from "./service/service-implementation.js";
 export { memberName } from "./service/member-name.js";
+export { gracefulExit, type GracefulExitOptions } from "./server/graceful-exit.js";
+export { HealthService, OVERALL, type HealthChecks } from "./services/health/health-service.js";
+export { ServiceCheck, ServiceStatus, type HealthCheck, type HealthProbe, type ServiceCheckOptions } from "./services/health/checks.js";
+export { HealthCheckResponse_ServingStatus as ServingStatus } from "./services/gen/grpc/health/v1/health_pb.js";
+export { HealthClient } from "./services/gen/grpc/health/v1/health_grpc.js";
+export { ReflectionService, addReflection, type ReflectionOptions } from "./services/reflection/reflection-service.js";
+export { channelFor, InMemoryChannel, type ChannelForOptions } from "./testing/channel-for.js";

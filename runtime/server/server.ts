@@ -1,5 +1,6 @@
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { DescService } from "@bufbuild/protobuf";
 import type { Codec } from "../codec/codec.js";
 import { protoCodec } from "../codec/proto-codec.js";
@@ -36,7 +37,19 @@ export interface ListenOptions {
   host?: string;
 }
 
+/** Options of `server.close()`. */
+export interface CloseOptions {
+  /**
+   * How long the calls in flight may go on after the GOAWAY, in milliseconds.
+   * When it has passed, the calls left end as with `forceClose()`: their
+   * handlers' signals abort and clients get UNAVAILABLE. Default: no limit.
+   */
+  graceMs?: number;
+}
+
 const MiB = 1024 * 1024;
+/** How long `forceClose()` waits for the status of the calls it ends to reach their clients. */
+const FLUSH_MS = 100;
 
 /**
  * A gRPC server on plain-text HTTP/2 (h2c), built directly on `node:http2`.
@@ -53,7 +66,7 @@ export class Server {
   readonly #http2: http2.Http2Server;
   readonly #sessions = new Set<http2.ServerHttp2Session>();
   readonly #calls = new Set<ServerCallImpl<never, never>>();
-  #closing = false;
+  readonly #shutdown = new AbortController();
 
   constructor(options: ServerOptions = {}) {
     this.#codec = options.codec ?? protoCodec;
@@ -91,6 +104,15 @@ export class Server {
     return this.#routes.services;
   }
 
+  /**
+   * Aborts when the server starts shutting down (`close()`, `forceClose()`).
+   * Long-lived handlers (subscriptions, watches) can end on it instead of
+   * holding a graceful close open; the health service reports NOT_SERVING.
+   */
+  get signal(): AbortSignal {
+    return this.#shutdown.signal;
+  }
+
   /** Starts listening. Resolves with the address, including the port picked for `port: 0`. */
   listen(options: ListenOptions): Promise<{ host: string; port: number }> {
     return new Promise((resolve, reject) => {
@@ -105,21 +127,64 @@ export class Server {
   }
 
   /**
-   * Stops accepting connections and calls, and waits for the calls in flight
-   * to finish. Each connection gets a GOAWAY, so clients open no new streams.
+   * Serves one connection over any duplex stream (an in-memory pair, say)
+   * as if it had come in on a socket. `peer` is what `call.peer` reports for
+   * its calls.
    */
-  async close(): Promise<void> {
-    this.#closing = true;
+  acceptConnection(socket: Duplex, peer?: { address: string; port: number }): void {
+    if (this.#closing) {
+      socket.destroy();
+      return;
+    }
+    if (peer === undefined) {
+      this.#http2.emit("connection", socket);
+      return;
+    }
+    // node:http2 makes the session synchronously, inside the "connection" event. A duplex
+    // has no peer address; net.Socket (which wraps it) reads `_peername` when its handle has none.
+    const label = (session: http2.ServerHttp2Session) => {
+      (session.socket as unknown as { _peername: object })._peername = { address: peer.address, port: peer.port, family: "" };
+    };
+    this.#http2.once("session", label);
+    try {
+      this.#http2.emit("connection", socket);
+    } finally {
+      this.#http2.off("session", label);
+    }
+  }
+
+  /**
+   * Shuts down gracefully: stops listening, sends every connection a GOAWAY
+   * (clients open no new streams on it; new connections are refused) and
+   * waits for the calls in flight to finish. With `graceMs`, the calls still
+   * running when it has passed are ended as by `forceClose()`.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
+    this.#beginShutdown();
     const closed = new Promise<void>((resolve) => this.#http2.close(() => resolve()));
-    await Promise.all([...this.#sessions].map(closeSession));
-    await closed;
+    const drained = Promise.all([...this.#sessions].map(closeSession)).then(() => closed);
+    if (options.graceMs === undefined) return drained;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), options.graceMs)));
+    const timedOut = await Promise.race([drained.then(() => false), expired]);
+    clearTimeout(timer);
+    // As grpc-go's Stop() after GracefulStop() times out: what is left is cut off.
+    if (timedOut) await this.forceClose();
   }
 
   /** Ends every call now with UNAVAILABLE and drops every connection. */
   async forceClose(): Promise<void> {
-    this.#closing = true;
+    this.#beginShutdown();
     const closed = new Promise<void>((resolve) => this.#http2.close(() => resolve()));
-    for (const call of this.#calls) call.abort(new GrpcError(Status.UNAVAILABLE, "server is shutting down"));
+    if (this.#calls.size > 0) {
+      for (const call of this.#calls) call.abort(new GrpcError(Status.UNAVAILABLE, "server is shutting down"));
+      // Give the calls' status trailers a moment to go out (a responsive client then ends its
+      // streams and the connection closes by itself); drop whatever is left after that.
+      let timer: NodeJS.Timeout | undefined;
+      const flushed = Promise.all([...this.#sessions].map(closeSession));
+      await Promise.race([flushed, new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_MS)))]);
+      clearTimeout(timer);
+    }
     for (const session of this.#sessions) session.destroy();
     await closed;
   }
@@ -134,6 +199,14 @@ export class Server {
     // Session errors (a peer that vanished, a protocol error) close the session; never crash.
     session.on("error", () => {});
     if (this.#closing) session.close();
+  }
+
+  get #closing(): boolean {
+    return this.#shutdown.signal.aborted;
+  }
+
+  #beginShutdown(): void {
+    if (!this.#closing) this.#shutdown.abort(new GrpcError(Status.UNAVAILABLE, "server is shutting down"));
   }
 
   #onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
