@@ -53,7 +53,10 @@ export class Channel {
   constructor(target: string, options: ChannelOptions = {}) {
     this.target = target;
     this.#url = targetToUrl(target);
-    this.#connectOptions = { settings: options.http2Settings ?? {} };
+    // Node caps a session's buffered memory at 10 MB and, past it, refuses new streams
+    // with ENHANCE_YOUR_CALM for the rest of the connection. gRPC's flow control
+    // already bounds what we buffer, so the cap is lifted, as grpc-js does.
+    this.#connectOptions = { settings: options.http2Settings ?? {}, maxSessionMemory: Number.MAX_SAFE_INTEGER };
     if (options.createConnection !== undefined) this.#connectOptions.createConnection = options.createConnection;
     this.maxReceiveMessageSize = options.maxReceiveMessageSize ?? 4 * MiB;
     this.maxSendMessageSize = options.maxSendMessageSize ?? 2 ** 32 - 1;

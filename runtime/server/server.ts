@@ -12,7 +12,7 @@ import { Status } from "../status/status.js";
 import { closeSession } from "../util/close-session.js";
 import { dispatch } from "./dispatch.js";
 import { RouteTable } from "./routes.js";
-import { ServerCallImpl, type ServerCall, type ServerCallOptions } from "./server-call.js";
+import { RESPOND_END, ServerCallImpl, type ServerCall, type ServerCallOptions } from "./server-call.js";
 
 export interface ServerOptions {
   /** Largest request message accepted, in bytes (default 4 MiB, the gRPC default). */
@@ -77,7 +77,8 @@ export class Server {
         options.onHandlerError ??
         ((error, call) => console.error(`tsgrpc: handler for ${call.path} failed:`, error)),
     };
-    this.#http2 = http2.createServer({ settings: options.http2Settings ?? {} });
+    // Node's 10 MB session memory cap is lifted as on the channel: flow control bounds buffering.
+    this.#http2 = http2.createServer({ settings: options.http2Settings ?? {}, maxSessionMemory: Number.MAX_SAFE_INTEGER });
     this.#http2.on("session", (session) => this.#onSession(session));
     this.#http2.on("stream", (stream, headers) => this.#onStream(stream, headers));
   }
@@ -252,7 +253,7 @@ export class Server {
 
 function respondStatus(stream: http2.ServerHttp2Stream, code: Status, message: string): void {
   if (stream.destroyed || stream.closed) return;
-  stream.respond({ ":status": 200, "content-type": CONTENT_TYPE, ...statusTrailers(code, message, undefined) }, { endStream: true });
+  stream.respond({ ":status": 200, "content-type": CONTENT_TYPE, ...statusTrailers(code, message, undefined) }, RESPOND_END);
   // Drop any request body that follows.
   stream.resume();
 }

@@ -311,3 +311,16 @@ describe("connections", () => {
     assert.deepEqual(rest, ["s 1", "s 2"]);
   });
 });
+
+describe("load on one connection", () => {
+  it("1000 concurrent 300 KB calls on one channel all succeed (no ENHANCE_YOUR_CALM from Node's session memory cap)", async () => {
+    await using pair = await startPair(new TestGreeter());
+    const client = new GreeterClient(pair.channel);
+    const name = "n".repeat(300_000);
+    const results = await Promise.allSettled(Array.from({ length: 1000 }, () => client.sayHello({ name })));
+    const failed = results.filter((r) => r.status === "rejected");
+    assert.equal(failed.length, 0, String((failed[0] as PromiseRejectedResult | undefined)?.reason));
+    // And the connection still works afterwards.
+    assert.equal((await client.sayHello({ name: "after" })).message, "hello after");
+  });
+});
