@@ -3,6 +3,7 @@ import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@b
 import type { MessageCodec } from "../codec/codec.js";
 import { Metadata } from "../metadata/metadata.js";
 import { MessageDecoder, frameMessage } from "../protocol/framing.js";
+import { BatchedWriter } from "../util/batched-writer.js";
 import { CONTENT_TYPE, HEADER_STATUS, HEADER_TIMEOUT, checkResponseHeaders, statusFromTrailers } from "../protocol/headers.js";
 import { codeFromRstCode } from "../protocol/http-status.js";
 import { encodeTimeout } from "../protocol/timeout.js";
@@ -45,6 +46,7 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
   readonly #channel: Channel;
   readonly #session: http2.ClientHttp2Session;
   #timer: NodeJS.Timeout | undefined;
+  #writer: BatchedWriter | undefined;
   #onAbort: (() => void) | undefined;
   /** Set once the outcome is known locally (cancel, deadline, bad response), before the stream closes. */
   #localError: GrpcError | undefined;
@@ -120,7 +122,8 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
 
   /** Writes one message. Returns false when the stream's buffer is full: wait for `drained()`. */
   send(message: MessageInitShape<I>): boolean {
-    return this.#stream.write(this.#frame(message));
+    const frame = this.#frame(message);
+    return (this.#writer ??= new BatchedWriter(this.#stream)).write(frame);
   }
 
   /** Writes the last message and ends the request side in one step. */
@@ -135,16 +138,8 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
 
   /** Resolves when the stream can take more data, or when the call is over. */
   drained(): Promise<void> {
-    if (this.#closed || !this.#stream.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        this.#stream.off("drain", done);
-        this.#stream.off("close", done);
-        resolve();
-      };
-      this.#stream.on("drain", done);
-      this.#stream.on("close", done);
-    });
+    if (this.#closed || this.#writer === undefined) return Promise.resolve();
+    return this.#writer.drained();
   }
 
   get closed(): boolean {

@@ -98,9 +98,23 @@ export class ClientCallImpl<I extends DescMessage, O extends DescMessage> implem
   }
 
   async send(message: MessageInitShape<I>): Promise<void> {
-    if (this.#ended) throw new GrpcError(Status.INTERNAL, "send() after end(): the request side is closed");
     if (this.#transport.closed) throw (await this.status).error ?? new GrpcError(Status.INTERNAL, "send() after the call ended");
-    if (!this.#transport.send(message)) await this.#transport.drained();
+    if (!this.write(message)) await this.#transport.drained();
+  }
+
+  /**
+   * Sends one message without waiting: returns false when the stream's buffer
+   * is full, and the caller waits for `drained()`. Throws if the call has ended.
+   * @internal
+   */
+  write(message: MessageInitShape<I>): boolean {
+    if (this.#ended) throw new GrpcError(Status.INTERNAL, "send() after end(): the request side is closed");
+    return this.#transport.send(message);
+  }
+
+  /** Resolves when the request stream can take more. @internal */
+  drained(): Promise<void> {
+    return this.#transport.drained();
   }
 
   /** Sends `message` and ends the request side in one write. @internal */

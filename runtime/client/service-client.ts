@@ -90,10 +90,19 @@ export class ServiceClient {
 async function pump<I extends DescMessage>(call: ClientCallImpl<I, DescMessage>, requests: StreamInput<I>): Promise<void> {
   let sending = false;
   try {
-    for await (const message of requests) {
-      sending = true;
-      await call.send(message);
-      sending = false;
+    if (Symbol.asyncIterator in requests) {
+      for await (const message of requests) {
+        sending = true;
+        if (!call.write(message)) await call.drained();
+        sending = false;
+      }
+    } else {
+      // A sync iterable is sent without a promise per message; only backpressure waits.
+      for (const message of requests) {
+        sending = true;
+        if (!call.write(message)) await call.drained();
+        sending = false;
+      }
     }
   } catch (error) {
     // A failed send means the call already ended, and its status says why.

@@ -6,6 +6,7 @@ import { MessageDecoder, frameMessage } from "../protocol/framing.js";
 import { CONTENT_TYPE, statusTrailers } from "../protocol/headers.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
+import { BatchedWriter } from "../util/batched-writer.js";
 import { MessageQueue } from "../util/message-queue.js";
 
 /**
@@ -94,6 +95,7 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   #timer: NodeJS.Timeout | undefined;
   #pendingTrailers: OutgoingHttpHeaders | undefined;
   #decoder: MessageDecoder;
+  #writer: BatchedWriter | undefined;
   /** Streaming requests go to the queue; a unary request is kept in `#single`. */
   #queue: MessageQueue<MessageShape<I>> | undefined;
   #single: { message?: MessageShape<I>; count: number; resolve?: (m: MessageShape<I>) => void; reject?: (e: unknown) => void } | undefined;
@@ -210,18 +212,10 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     const bytes = this.#output.encode(message);
     this.#checkSendSize(bytes);
     if (this.#state === State.Idle) this.#respond();
-    if (this.#stream.write(frameMessage(bytes))) return undefined;
-    return new Promise((resolve, reject) => {
-      const onDrain = () => {
-        this.#stream.off("close", onClose);
-        resolve();
-      };
-      const onClose = () => {
-        this.#stream.off("drain", onDrain);
-        reject(this.#abortReason ?? cancelledByClient());
-      };
-      this.#stream.once("drain", onDrain);
-      this.#stream.once("close", onClose);
+    const writer = (this.#writer ??= new BatchedWriter(this.#stream));
+    if (writer.write(frameMessage(bytes))) return undefined;
+    return writer.drained().then(() => {
+      if (this.#state === State.Done && this.#abortReason !== undefined) throw this.#abortReason;
     });
   }
 
