@@ -16,6 +16,7 @@ export type { Codec, MessageCodec } from "./codec/codec.js";
 export { protoCodec } from "./codec/proto-codec.js";
 export { Server, type ServerOptions, type ListenOptions, type CloseOptions } from "./server/server.js";
 export type { ServerCall } from "./server/server-call.js";
+export { currentServerCall } from "./context/call-context.js";
 export { Channel, type ChannelOptions } from "./client/channel.js";
 export type { CallOptions } from "./client/call-options.js";
 export type { ClientCall, ResponseStream, CallStatus } from "./client/client-call.js";

@@ -1,4 +1,6 @@
+import { currentServerCall } from "../context/call-context.js";
 import type { Metadata, MetadataInit } from "../metadata/metadata.js";
+import type { ServerCall } from "../server/server-call.js";
 
 /** Options for one call; a client's defaults and a call's own are merged (the call's win, metadata is combined). */
 export interface CallOptions {
@@ -18,6 +20,35 @@ export interface CallOptions {
   onHeader?: (headers: Metadata) => void;
   /** Called with the trailing metadata when the call ends, on success or error. */
   onTrailer?: (trailers: Metadata) => void;
+  /**
+   * Deadline and cancellation propagation. A call made while a handler runs
+   * inherits that handler's deadline (the earlier of the two applies) and is
+   * cancelled when the handler's call is. `false` opts out; a `ServerCall`
+   * names the parent explicitly (for work that outlives the handler's async
+   * context, such as a queue consumer). Default: the current handler's call.
+   */
+  propagate?: boolean | ServerCall;
+}
+
+/**
+ * The options a call runs with: the client's defaults and the call's own
+ * combined, then the parent server call's deadline and signal applied.
+ */
+export function resolveCallOptions(defaults: CallOptions | undefined, options: CallOptions | undefined): CallOptions {
+  const merged = mergeCallOptions(defaults, options);
+  const propagate = merged.propagate;
+  if (propagate === false) return merged;
+  const parent = typeof propagate === "object" ? propagate : currentServerCall();
+  return parent === undefined ? merged : inherit(merged, parent);
+}
+
+function inherit(options: CallOptions, parent: ServerCall): CallOptions {
+  const out: CallOptions = { ...options, signal: options.signal === undefined ? parent.signal : AbortSignal.any([options.signal, parent.signal]) };
+  if (parent.deadline !== undefined) {
+    const own = options.deadline === undefined ? Infinity : typeof options.deadline === "number" ? options.deadline : options.deadline.getTime();
+    out.deadline = Math.min(own, parent.deadline);
+  }
+  return out;
 }
 
 /** Combines default options with a call's own. */

@@ -1,7 +1,7 @@
 import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
-import { mergeCallOptions, type CallOptions } from "./call-options.js";
+import { resolveCallOptions, type CallOptions } from "./call-options.js";
 import type { Channel } from "./channel.js";
 import { ClientCallImpl, type ClientCall, type ResponseStream } from "./client-call.js";
 import { unaryCall } from "./unary-call.js";
@@ -31,7 +31,7 @@ export class ServiceClient {
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
     try {
-      return unaryCall<I, O>(this.channel, method, request, mergeCallOptions(this.#defaults, options));
+      return unaryCall<I, O>(this.channel, method, request, resolveCallOptions(this.#defaults, options));
     } catch (error) {
       return Promise.reject(GrpcError.from(error, Status.INTERNAL));
     }
@@ -42,7 +42,7 @@ export class ServiceClient {
     request: MessageInitShape<I>,
     options?: CallOptions,
   ): ResponseStream<O> {
-    const call = new ClientCallImpl<I, O>(this.channel, method, mergeCallOptions(this.#defaults, options));
+    const call = new ClientCallImpl<I, O>(this.channel, method, resolveCallOptions(this.#defaults, options));
     try {
       call.sendLast(request);
     } catch {
@@ -56,7 +56,7 @@ export class ServiceClient {
     requests: StreamInput<I>,
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
-    const call = new ClientCallImpl<I, O>(this.channel, method, mergeCallOptions(this.#defaults, options));
+    const call = new ClientCallImpl<I, O>(this.channel, method, resolveCallOptions(this.#defaults, options));
     void pump(call, requests);
     const response = await call.receive();
     if (response === undefined) throw new GrpcError(Status.UNIMPLEMENTED, "protocol error: no response message for a client-streaming call");
@@ -71,14 +71,14 @@ export class ServiceClient {
     requests: StreamInput<I>,
     options?: CallOptions,
   ): ResponseStream<O> {
-    const call = new ClientCallImpl<I, O>(this.channel, method, mergeCallOptions(this.#defaults, options));
+    const call = new ClientCallImpl<I, O>(this.channel, method, resolveCallOptions(this.#defaults, options));
     void pump(call, requests);
     return call;
   }
 
   /** The full-control form of a call of any kind. */
   open<I extends DescMessage, O extends DescMessage>(method: Method<I, O>, options?: CallOptions): ClientCall<I, O> {
-    return new ClientCallImpl<I, O>(this.channel, method, mergeCallOptions(this.#defaults, options));
+    return new ClientCallImpl<I, O>(this.channel, method, resolveCallOptions(this.#defaults, options));
   }
 }
 

@@ -1,4 +1,5 @@
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { runWithCall } from "../context/call-context.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
 import type { Route } from "./routes.js";
@@ -12,7 +13,12 @@ type In = MessageShape<DescMessage>;
  * Runs a handler for one call, by the method's kind, and ends the call with
  * the handler's outcome. Never throws: every failure becomes a status.
  */
-export async function dispatch(call: Call, route: Route): Promise<void> {
+export function dispatch(call: Call, route: Route, withContext: boolean): Promise<void> {
+  // The handler runs with `call` as the current server call, so the calls it makes inherit its deadline and cancellation.
+  return withContext ? runWithCall(call, () => run(call, route)) : run(call, route);
+}
+
+async function run(call: Call, route: Route): Promise<void> {
   const handler = route.handler as ((input: unknown, call: ServerCall) => unknown) | undefined;
   if (handler === undefined) {
     call.fail(new GrpcError(Status.UNIMPLEMENTED, `method ${route.method.parent.typeName}.${route.method.name} is not implemented`));

@@ -28,6 +28,14 @@ export interface ServerOptions {
    * gets UNKNOWN without them). Default: `console.error`.
    */
   onHandlerError?: (error: unknown, call: ServerCall) => void;
+  /**
+   * Run handlers with their call as the current server call (AsyncLocalStorage),
+   * so the client calls they make inherit the deadline and cancellation.
+   * Default true. AsyncLocalStorage on Node 20 adds a hook to every promise,
+   * about 10 % of a trivial unary call's CPU; `false` saves that, and calls
+   * can still name their parent with the `propagate` call option.
+   */
+  propagateContext?: boolean;
 }
 
 /** Where a server listens. `port: 0` picks a free port. */
@@ -62,6 +70,7 @@ const FLUSH_MS = 100;
 export class Server {
   readonly #routes = new RouteTable();
   readonly #codec: Codec;
+  readonly #propagateContext: boolean;
   readonly #callOptions: ServerCallOptions;
   readonly #http2: http2.Http2Server;
   readonly #sessions = new Set<http2.ServerHttp2Session>();
@@ -70,6 +79,7 @@ export class Server {
 
   constructor(options: ServerOptions = {}) {
     this.#codec = options.codec ?? protoCodec;
+    this.#propagateContext = options.propagateContext ?? true;
     this.#callOptions = {
       maxReceiveMessageSize: options.maxReceiveMessageSize ?? 4 * MiB,
       maxSendMessageSize: options.maxSendMessageSize ?? 2 ** 32 - 1,
@@ -247,7 +257,7 @@ export class Server {
     const calls = this.#calls as Set<ServerCallImpl<typeof route.method.input, typeof route.method.output>>;
     calls.add(call);
     stream.once("close", () => calls.delete(call));
-    void dispatch(call, route);
+    void dispatch(call, route, this.#propagateContext);
   }
 }
 
