@@ -2,7 +2,8 @@
  * tsgrpc: gRPC for TypeScript on node:http2.
  *
  * Layers, bottom up: `protocol/` (framing, headers, status and timeout rules),
- * `codec/` (messages to bytes), `server/` and `client/` (calls on HTTP/2
+ * `codec/` (messages to bytes), `compression/` (gzip and deflate per
+ * message), `server/` and `client/` (calls on HTTP/2
  * streams), `service/` (what generated code builds on). On top: `services/`
  * (health, reflection) and `testing/` (an in-memory channel).
  */
@@ -14,12 +15,14 @@ export { StatusSchema as RpcStatusSchema, type Status as RpcStatus } from "./sta
 export { Metadata, type MetadataInit, type MetadataValue } from "./metadata/metadata.js";
 export type { Codec, MessageCodec } from "./codec/codec.js";
 export { protoCodec } from "./codec/proto-codec.js";
+export { jsonCodec, createJsonCodec, type JsonCodecOptions } from "./codec/json-codec.js";
+export type { Compression } from "./compression/compression.js";
 export { Server, type ServerOptions, type ListenOptions, type CloseOptions } from "./server/server.js";
 export type { ServerCall } from "./server/server-call.js";
 export { currentServerCall } from "./context/call-context.js";
 export { Channel, type ChannelOptions } from "./client/channel.js";
 export type { CallOptions } from "./client/call-options.js";
-export type { ClientCall, ResponseStream, CallStatus } from "./client/client-call.js";
+export type { ClientCall, ResponseStream, CallStatus, SendOptions } from "./client/client-call.js";
 export { ServiceClient, type StreamInput } from "./client/service-client.js";
 export {
   serviceDescriptor,

@@ -1,3 +1,4 @@
+import type { Compression } from "../compression/compression.js";
 import { currentServerCall } from "../context/call-context.js";
 import type { Metadata, MetadataInit } from "../metadata/metadata.js";
 import type { ServerCall } from "../server/server-call.js";
@@ -16,6 +17,8 @@ export interface CallOptions {
   maxReceiveMessageSize?: number;
   /** Largest request message sent, in bytes (default: the channel's, no limit). */
   maxSendMessageSize?: number;
+  /** How this call's requests are compressed: `"gzip"`, `"deflate"` or `"identity"` (default: the channel's `compression`). */
+  compression?: Compression;
   /** Called with the response headers when they arrive. */
   onHeader?: (headers: Metadata) => void;
   /** Called with the trailing metadata when the call ends, on success or error. */

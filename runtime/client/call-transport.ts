@@ -1,10 +1,13 @@
 import * as http2 from "node:http2";
 import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { MessageCodec } from "../codec/codec.js";
+import { ACCEPT_ENCODING, checkCompression, compress, type Compression, type CompressionAlgorithm } from "../compression/compression.js";
+import { InboundMessages } from "../compression/inbound.js";
 import { Metadata } from "../metadata/metadata.js";
 import { MessageDecoder, frameMessage } from "../protocol/framing.js";
+import { headerListSize, peerHeaderListLimit } from "../protocol/header-size.js";
 import { BatchedWriter } from "../util/batched-writer.js";
-import { CONTENT_TYPE, HEADER_STATUS, HEADER_TIMEOUT, checkResponseHeaders, statusFromTrailers } from "../protocol/headers.js";
+import { HEADER_ENCODING, HEADER_STATUS, HEADER_TIMEOUT, checkResponseHeaders, statusFromTrailers } from "../protocol/headers.js";
 import { codeFromRstCode } from "../protocol/http-status.js";
 import { encodeTimeout } from "../protocol/timeout.js";
 import { GrpcError } from "../status/grpc-error.js";
@@ -25,7 +28,7 @@ export interface CallListener<O extends DescMessage> {
   onClose(error: GrpcError | undefined): void;
 }
 
-const { NGHTTP2_CANCEL } = http2.constants;
+const { NGHTTP2_CANCEL, NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
 
 /**
  * The client side of one call on one HTTP/2 stream: sends the request headers
@@ -41,6 +44,7 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
   readonly #listener: CallListener<O>;
   readonly #decoder: MessageDecoder;
   readonly #maxSend: number;
+  readonly #maxReceive: number;
   readonly #options: CallOptions;
   readonly #untrack: () => void;
   readonly #channel: Channel;
@@ -58,6 +62,21 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
   #error: GrpcError | undefined;
   #streamError: Error | undefined;
   #closed = false;
+  readonly #requestHeaders: http2.OutgoingHttpHeaders;
+  /** Whether the response queue has paused the stream (it is full). */
+  #queuePaused = false;
+  // Compression: none of these is set on a call that uses none.
+  /** How requests are compressed. */
+  readonly #encoder: CompressionAlgorithm | undefined;
+  readonly #compressMinBytes: number;
+  /** The last write waiting for an asynchronous compression; later writes go after it. */
+  #pendingWrite: Promise<void> | undefined;
+  /** Made when the first compressed response arrives; every later one goes through it, in order. */
+  #inbound: InboundMessages | undefined;
+  /** The response messages that arrived compressed. */
+  #compressedResponses: WeakSet<object> | undefined;
+  /** The stream closed while a response was still being decompressed. */
+  #closePending = false;
 
   constructor(channel: Channel, method: DescMethod, options: CallOptions, listener: CallListener<O>) {
     this.#listener = listener;
@@ -65,23 +84,37 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
     this.#input = channel.codec.forSchema(method.input) as MessageCodec<I>;
     this.#output = channel.codec.forSchema(method.output) as MessageCodec<O>;
     this.#maxSend = options.maxSendMessageSize ?? channel.maxSendMessageSize;
-    this.#decoder = new MessageDecoder(options.maxReceiveMessageSize ?? channel.maxReceiveMessageSize, (bytes, compressed) =>
-      this.#onMessage(bytes, compressed),
-    );
+    this.#maxReceive = options.maxReceiveMessageSize ?? channel.maxReceiveMessageSize;
+    this.#decoder = new MessageDecoder(this.#maxReceive, (bytes, compressed) => this.#onMessage(bytes, compressed));
 
     const headers: http2.OutgoingHttpHeaders = {
       ":method": "POST",
       ":path": `/${method.parent.typeName}/${method.name}`,
-      "content-type": CONTENT_TYPE,
+      "content-type": channel.contentType,
       te: "trailers",
       "user-agent": channel.userAgent,
+      // doc/compression.md: a client always says which response encodings it reads.
+      "grpc-accept-encoding": ACCEPT_ENCODING,
     };
+    this.#requestHeaders = headers;
+    const encoding = options.compression === undefined ? channel.compression : checkCompression(options.compression, "compression")!;
+    if (encoding !== "identity") {
+      headers[HEADER_ENCODING] = encoding;
+      this.#encoder = encoding;
+    }
+    this.#compressMinBytes = channel.compressMinBytes;
     const timeout = effectiveTimeout(options);
     if (timeout !== undefined) headers[HEADER_TIMEOUT] = encodeTimeout(timeout);
     if (options.metadata !== undefined) new Metadata(options.metadata).writeHeaders(headers);
 
     if (channel.closed) throw new GrpcError(Status.UNAVAILABLE, "channel is closed");
     const session = (this.#session = channel.session());
+    if (options.metadata !== undefined) {
+      // Only metadata can make a request's headers big. Past the server's limit they would be
+      // refused (or, over 64 KiB in one field, end the whole connection): fail here, as grpc-go does.
+      const error = headerListError(headers, session);
+      if (error !== undefined) throw error;
+    }
     this.#channel = channel;
     this.#untrack = channel.track(session);
     let stream: http2.ClientHttp2Stream;
@@ -120,26 +153,51 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
     }
   }
 
-  /** Writes one message. Returns false when the stream's buffer is full: wait for `drained()`. */
-  send(message: MessageInitShape<I>): boolean {
-    const frame = this.#frame(message);
-    return (this.#writer ??= new BatchedWriter(this.#stream)).write(frame);
+  /**
+   * Writes one message (`compress: false` sends it uncompressed even when the
+   * call compresses). Returns false when the stream's buffer is full, or the
+   * message is still being compressed: wait for `drained()`.
+   */
+  send(message: MessageInitShape<I>, compress = true): boolean {
+    const bytes = this.#encode(message);
+    if (this.#encoder === undefined) return (this.#writer ??= new BatchedWriter(this.#stream)).write(frameMessage(bytes));
+    const frame = this.#compressFrame(bytes, compress);
+    if (this.#pendingWrite === undefined && frame instanceof Uint8Array) return (this.#writer ??= new BatchedWriter(this.#stream)).write(frame);
+    this.#queueWrite(frame, false);
+    return false;
   }
 
   /** Writes the last message and ends the request side in one step. */
-  sendLast(message: MessageInitShape<I>): void {
-    this.#stream.end(this.#frame(message));
+  sendLast(message: MessageInitShape<I>, compress = true): void {
+    const bytes = this.#encode(message);
+    if (this.#encoder === undefined) {
+      this.#stream.end(frameMessage(bytes));
+      return;
+    }
+    const frame = this.#compressFrame(bytes, compress);
+    if (this.#pendingWrite === undefined && frame instanceof Uint8Array) this.#stream.end(frame);
+    else this.#queueWrite(frame, true);
   }
 
-  /** Ends the request side (half-close). */
+  /** Ends the request side (half-close), after any message still being compressed. */
   end(): void {
-    this.#stream.end();
+    const pending = this.#pendingWrite;
+    if (pending === undefined) this.#stream.end();
+    else this.#pendingWrite = pending.then(() => this.#endStream());
   }
 
   /** Resolves when the stream can take more data, or when the call is over. */
   drained(): Promise<void> {
-    if (this.#closed || this.#writer === undefined) return Promise.resolve();
+    if (this.#closed) return Promise.resolve();
+    const pending = this.#pendingWrite;
+    if (pending !== undefined) return pending.then(() => this.drained());
+    if (this.#writer === undefined) return Promise.resolve();
     return this.#writer.drained();
+  }
+
+  /** Whether `message`, a response of this call, arrived compressed. */
+  wasCompressed(message: object): boolean {
+    return this.#compressedResponses?.has(message) ?? false;
   }
 
   get closed(): boolean {
@@ -147,11 +205,14 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
   }
 
   pause(): void {
+    this.#queuePaused = true;
     this.#stream.pause();
   }
 
   resume(): void {
-    this.#stream.resume();
+    this.#queuePaused = false;
+    // A response being decompressed keeps the stream paused.
+    if (this.#inbound?.busy !== true) this.#stream.resume();
   }
 
   /** Ends the call locally with `reason` and resets the stream (RST_STREAM CANCEL). */
@@ -159,9 +220,11 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
     if (this.#closed || this.#localError !== undefined) return;
     this.#localError = reason;
     if (!this.#stream.destroyed) this.#stream.close(NGHTTP2_CANCEL);
+    // The stream closed already, its status waiting for a decompression: end now.
+    if (this.#closePending) this.#onClose();
   }
 
-  #frame(message: MessageInitShape<I>): Buffer {
+  #encode(message: MessageInitShape<I>): Uint8Array {
     if (this.#localError !== undefined || this.#closed) {
       throw this.#localError ?? new GrpcError(Status.CANCELLED, "call already ended");
     }
@@ -176,7 +239,41 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
         new GrpcError(Status.RESOURCE_EXHAUSTED, `trying to send message larger than max (${bytes.byteLength} vs. ${this.#maxSend})`),
       );
     }
-    return frameMessage(bytes);
+    return bytes;
+  }
+
+  /** The frame of a request on a compressing call: compressed unless turned off or the message is small. */
+  #compressFrame(bytes: Uint8Array, enabled: boolean): Buffer | Promise<Buffer> {
+    if (!enabled || bytes.byteLength < this.#compressMinBytes) return frameMessage(bytes);
+    const compressed = compress(this.#encoder!, bytes);
+    if (compressed instanceof Uint8Array) return frameMessage(compressed, true);
+    const frame = compressed.then((out) => frameMessage(out, true));
+    // Awaited later, maybe after the write before it: never an unhandled rejection meanwhile.
+    frame.catch(() => {});
+    return frame;
+  }
+
+  /** Writes `frame` (ending the request side if `last`) once it and every write before it are ready. */
+  #queueWrite(frame: Buffer | Promise<Buffer>, last: boolean): void {
+    const previous = this.#pendingWrite;
+    const write = (previous === undefined ? Promise.resolve(frame) : previous.then(() => frame)).then(
+      (ready) => {
+        if (this.#closed || this.#localError !== undefined) return;
+        if (last) this.#stream.end(ready);
+        // Backpressure is for the caller: drained() waits for the writer after this.
+        else (this.#writer ??= new BatchedWriter(this.#stream)).write(ready);
+      },
+      (error: unknown) =>
+        this.cancel(new GrpcError(Status.INTERNAL, `failed to compress a request: ${(error as Error).message}`, { cause: error })),
+    );
+    this.#pendingWrite = write;
+    void write.then(() => {
+      if (this.#pendingWrite === write) this.#pendingWrite = undefined;
+    });
+  }
+
+  #endStream(): void {
+    if (!this.#closed && this.#localError === undefined) this.#stream.end();
   }
 
   /** A request that cannot be sent ends the call with that error. */
@@ -222,7 +319,10 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
   }
 
   #onMessage(bytes: Uint8Array, compressed: boolean): void {
-    if (compressed) throw new GrpcError(Status.INTERNAL, "protocol error: compressed message received without grpc-encoding");
+    if (compressed || this.#inbound !== undefined) {
+      this.#inflate(bytes, compressed);
+      return;
+    }
     let message: MessageShape<O>;
     try {
       message = this.#output.decode(bytes);
@@ -232,7 +332,47 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
     this.#listener.onMessage(message);
   }
 
+  /** A compressed response, or one behind it: decompressed and delivered in order. */
+  #inflate(bytes: Uint8Array, compressed: boolean): void {
+    const encoding = this.#rawHeaders?.[HEADER_ENCODING];
+    const inbound = (this.#inbound ??= new InboundMessages(typeof encoding === "string" ? encoding : "identity", this.#maxReceive, {
+      deliver: (b, c) => this.#deliver(b, c),
+      fail: (error) => this.cancel(error),
+      busy: (busy) => {
+        if (busy) this.#stream.pause();
+        else if (!this.#queuePaused) this.#stream.resume();
+      },
+    }));
+    inbound.push(bytes, compressed);
+  }
+
+  /** Decodes and delivers a response that went through decompression. */
+  #deliver(bytes: Uint8Array, compressed: boolean): void {
+    if (this.#localError !== undefined) return;
+    let message: MessageShape<O>;
+    try {
+      message = this.#output.decode(bytes);
+    } catch (error) {
+      throw new GrpcError(Status.INTERNAL, `failed to parse response message: ${(error as Error).message}`);
+    }
+    if (compressed) (this.#compressedResponses ??= new WeakSet()).add(message);
+    this.#listener.onMessage(message);
+  }
+
   #onClose(): void {
+    if (this.#closed) return;
+    const inbound = this.#inbound;
+    if (inbound !== undefined) {
+      if (inbound.busy && this.#localError === undefined) {
+        // The status comes after the responses still being decompressed.
+        if (!this.#closePending) {
+          this.#closePending = true;
+          inbound.whenIdle(() => this.#onClose());
+        }
+        return;
+      }
+      inbound.stop();
+    }
     this.#closed = true;
     this.#untrack();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
@@ -261,6 +401,11 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
       return new GrpcError(Status.UNAVAILABLE, "connection closed before the server sent a status");
     }
     if (stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) {
+      if (stream.rstCode === NGHTTP2_ENHANCE_YOUR_CALM && this.#rawHeaders === undefined) {
+        // A server refuses headers over its limit this way; its SETTINGS (now known) tell whether ours were.
+        const error = headerListError(this.#requestHeaders, this.#session);
+        if (error !== undefined) return error;
+      }
       return new GrpcError(codeFromRstCode(stream.rstCode), `stream reset with HTTP/2 error code ${rstCodeName(stream.rstCode)}`);
     }
     if (this.#streamError !== undefined) return unavailable(this.#streamError);
@@ -276,6 +421,19 @@ const rstNames = ["NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR", "FLOW_CONTROL_
 function rstCodeName(code: number): string {
   const name = rstNames[code];
   return name === undefined ? String(code) : `${code} (${name})`;
+}
+
+/**
+ * The error for request headers bigger than the server's
+ * SETTINGS_MAX_HEADER_LIST_SIZE (grpc-go's INTERNAL and words), or undefined
+ * when they fit or its limit is not known yet.
+ */
+function headerListError(headers: http2.OutgoingHttpHeaders, session: http2.ClientHttp2Session): GrpcError | undefined {
+  const limit = peerHeaderListLimit(session.remoteSettings);
+  if (limit === undefined) return undefined;
+  const size = headerListSize(headers);
+  if (size <= limit) return undefined;
+  return new GrpcError(Status.INTERNAL, `header list size to send violates the maximum size (${limit} bytes) set by server: the request's headers and metadata are ${size} bytes`);
 }
 
 function unavailable(error: Error): GrpcError {

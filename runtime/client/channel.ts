@@ -2,6 +2,9 @@ import * as http2 from "node:http2";
 import type { Duplex } from "node:stream";
 import type { Codec } from "../codec/codec.js";
 import { protoCodec } from "../codec/proto-codec.js";
+import { DEFAULT_COMPRESS_MIN_BYTES, checkCompression, type Compression } from "../compression/compression.js";
+import { DEFAULT_MAX_HEADER_LIST_SIZE, headerPairsFor } from "../protocol/header-size.js";
+import { contentTypeFor } from "../protocol/headers.js";
 import { closeSession } from "../util/close-session.js";
 
 export interface ChannelOptions {
@@ -9,12 +12,29 @@ export interface ChannelOptions {
   maxReceiveMessageSize?: number;
   /** Largest request message sent, in bytes (default: no limit beyond 4 GiB). */
   maxSendMessageSize?: number;
+  /**
+   * Largest response header list (headers or trailers) accepted, in bytes as
+   * HTTP/2 counts it (name + value + 32 per field); sent to the server as
+   * SETTINGS_MAX_HEADER_LIST_SIZE. Default 64 KiB.
+   */
+  maxHeaderListSize?: number;
   /** HTTP/2 settings sent to the server. */
   http2Settings?: http2.Settings;
   /** Prepended to the runtime's own `user-agent`. */
   userAgent?: string;
-  /** The message codec (default: binary protobuf). */
+  /**
+   * The message codec (default: binary protobuf, sent as `application/grpc`);
+   * another is sent as `application/grpc+<name>` (`jsonCodec`: `+json`).
+   */
   codec?: Codec;
+  /**
+   * How requests are compressed: `"gzip"`, `"deflate"` or `"identity"` (the
+   * default); a call's `compression` option overrides it. Responses in any
+   * of them are accepted whatever this says.
+   */
+  compression?: Compression;
+  /** Requests smaller than this many bytes go uncompressed even when compressing (default 1024). */
+  compressMinBytes?: number;
   /**
    * Opens the byte stream for each new connection instead of a TCP socket
    * (`channelFor()` joins a channel to a server in memory with it).
@@ -40,6 +60,11 @@ export class Channel {
   readonly maxReceiveMessageSize: number;
   readonly maxSendMessageSize: number;
   readonly codec: Codec;
+  /** How requests are compressed unless a call says otherwise. */
+  readonly compression: Compression;
+  readonly compressMinBytes: number;
+  /** @internal */
+  readonly contentType: string;
   /** @internal */
   readonly userAgent: string;
   readonly #url: string;
@@ -56,11 +81,23 @@ export class Channel {
     // Node caps a session's buffered memory at 10 MB and, past it, refuses new streams
     // with ENHANCE_YOUR_CALM for the rest of the connection. gRPC's flow control
     // already bounds what we buffer, so the cap is lifted, as grpc-js does.
-    this.#connectOptions = { settings: options.http2Settings ?? {}, maxSessionMemory: Number.MAX_SAFE_INTEGER };
+    const maxHeaderListSize = options.maxHeaderListSize ?? options.http2Settings?.maxHeaderListSize ?? DEFAULT_MAX_HEADER_LIST_SIZE;
+    this.#connectOptions = {
+      settings: { ...options.http2Settings, maxHeaderListSize },
+      // node:http2 also limits the number of fields (128); the byte limit above is the one that counts.
+      maxHeaderListPairs: headerPairsFor(maxHeaderListSize),
+      // Node refuses to send header blocks over 64 KiB (as REFUSED_STREAM, which reads as retryable);
+      // calls check the server's advertised limit themselves and fail with a status that names it.
+      maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
+      maxSessionMemory: Number.MAX_SAFE_INTEGER,
+    };
     if (options.createConnection !== undefined) this.#connectOptions.createConnection = options.createConnection;
     this.maxReceiveMessageSize = options.maxReceiveMessageSize ?? 4 * MiB;
     this.maxSendMessageSize = options.maxSendMessageSize ?? 2 ** 32 - 1;
     this.codec = options.codec ?? protoCodec;
+    this.contentType = contentTypeFor(this.codec.name.toLowerCase());
+    this.compression = checkCompression(options.compression, "ChannelOptions.compression") ?? "identity";
+    this.compressMinBytes = options.compressMinBytes ?? DEFAULT_COMPRESS_MIN_BYTES;
     this.userAgent = options.userAgent === undefined ? USER_AGENT : `${options.userAgent} ${USER_AGENT}`;
   }
 

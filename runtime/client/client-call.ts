@@ -33,6 +33,16 @@ export interface ResponseStream<O extends DescMessage> extends AsyncIterable<Mes
   cancel(reason?: string): void;
 }
 
+/** Options of one `send()`. */
+export interface SendOptions {
+  /**
+   * `false` sends this message uncompressed on a call that compresses (say,
+   * one carrying a secret next to attacker-controlled data: CRIME/BREACH).
+   * Default true.
+   */
+  compress?: boolean;
+}
+
 /**
  * The full-control form of any call, like grpclib's `open()`: send messages
  * one at a time, end the request side, receive messages one at a time, read
@@ -44,7 +54,7 @@ export interface ClientCall<I extends DescMessage, O extends DescMessage> extend
    * Sends one message. Resolves once the stream can take more (flow control),
    * rejects with the call's error if it has ended.
    */
-  send(message: MessageInitShape<I>): Promise<void>;
+  send(message: MessageInitShape<I>, options?: SendOptions): Promise<void>;
   /** Ends the request side (half-close). */
   end(): void;
   /**
@@ -52,6 +62,8 @@ export interface ClientCall<I extends DescMessage, O extends DescMessage> extend
    * stream with OK. Rejects with a GrpcError for any other status.
    */
   receive(): Promise<MessageShape<O> | undefined>;
+  /** Whether `response`, a message this call received, arrived compressed. */
+  wasCompressed(response: MessageShape<O>): boolean;
 }
 
 /** @internal */
@@ -97,9 +109,9 @@ export class ClientCallImpl<I extends DescMessage, O extends DescMessage> implem
     });
   }
 
-  async send(message: MessageInitShape<I>): Promise<void> {
+  async send(message: MessageInitShape<I>, options?: SendOptions): Promise<void> {
     if (this.#transport.closed) throw (await this.status).error ?? new GrpcError(Status.INTERNAL, "send() after the call ended");
-    if (!this.write(message)) await this.#transport.drained();
+    if (!this.write(message, options?.compress !== false)) await this.#transport.drained();
   }
 
   /**
@@ -107,9 +119,9 @@ export class ClientCallImpl<I extends DescMessage, O extends DescMessage> implem
    * is full, and the caller waits for `drained()`. Throws if the call has ended.
    * @internal
    */
-  write(message: MessageInitShape<I>): boolean {
+  write(message: MessageInitShape<I>, compress = true): boolean {
     if (this.#ended) throw new GrpcError(Status.INTERNAL, "send() after end(): the request side is closed");
-    return this.#transport.send(message);
+    return this.#transport.send(message, compress);
   }
 
   /** Resolves when the request stream can take more. @internal */
@@ -127,6 +139,10 @@ export class ClientCallImpl<I extends DescMessage, O extends DescMessage> implem
     if (this.#ended) return;
     this.#ended = true;
     if (!this.#transport.closed) this.#transport.end();
+  }
+
+  wasCompressed(response: MessageShape<O>): boolean {
+    return this.#transport.wasCompressed(response);
   }
 
   async receive(): Promise<MessageShape<O> | undefined> {

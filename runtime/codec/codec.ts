@@ -10,9 +10,23 @@ export interface MessageCodec<Desc extends DescMessage> {
   decode(bytes: Uint8Array): MessageShape<Desc>;
 }
 
-/** Makes codecs for message schemas. The default is binary protobuf (`protoCodec`). */
+/**
+ * A message format, like grpclib's `CodecBase`: makes a MessageCodec per
+ * message schema. The default is binary protobuf (`protoCodec`); `jsonCodec`
+ * is the protobuf JSON mapping. A server serves every codec it has (protobuf
+ * and JSON, plus its `codecs` option) and picks one per call from the
+ * request's content-type; a channel sends with its `codec` option.
+ */
 export interface Codec {
-  /** The content-type suffix: `application/grpc+<name>`. */
+  /**
+   * The content-type subtype, `application/grpc+<name>`, in lower case.
+   * `proto` is also plain `application/grpc`.
+   */
   readonly name: string;
+  /**
+   * The codec of one message type. Servers call it once per method and
+   * direction; channels once per call, so a codec that is costly to make
+   * should be cached per schema (protoCodec and jsonCodec do).
+   */
   forSchema<Desc extends DescMessage>(schema: Desc): MessageCodec<Desc>;
 }

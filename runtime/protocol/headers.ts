@@ -28,6 +28,26 @@ export function isGrpcContentType(value: string | undefined): boolean {
   return next === 0x2b /* + */ || next === 0x3b /* ; */;
 }
 
+/**
+ * The codec subtype of a gRPC content-type, in lower case: `"json"` for
+ * `application/grpc+json`, `""` for plain `application/grpc` (protobuf), and
+ * undefined for a content-type that is not gRPC. Parameters after `;` are
+ * ignored.
+ */
+export function grpcContentSubtype(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const lower = value.toLowerCase();
+  if (!isGrpcContentType(lower)) return undefined;
+  const end = lower.indexOf(";");
+  const type = (end === -1 ? lower : lower.slice(0, end)).trim();
+  return type.length > CONTENT_TYPE.length ? type.slice(CONTENT_TYPE.length + 1) : "";
+}
+
+/** The content-type that names a codec: plain `application/grpc` for protobuf, as grpc-go and grpc-js send, else `application/grpc+<name>`. */
+export function contentTypeFor(codecName: string): string {
+  return codecName === "proto" ? CONTENT_TYPE : `${CONTENT_TYPE}+${codecName}`;
+}
+
 /** The trailers (or trailers-only headers) that end a call with `code`, and the error's details if it has any. */
 export function statusTrailers(code: number, message: string, metadata: Metadata | undefined, details?: readonly Any[]): OutgoingHttpHeaders {
   const trailers: OutgoingHttpHeaders = {};

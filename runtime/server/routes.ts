@@ -2,15 +2,52 @@ import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { Codec, MessageCodec } from "../codec/codec.js";
 import { memberName } from "../service/member-name.js";
 
-/** Everything the server needs to run calls to one method, built once at registration. */
-export interface Route {
-  readonly method: DescMethod;
-  /** The user's handler, bound to its object; undefined answers UNIMPLEMENTED. */
-  readonly handler: ((input: unknown, call: never) => unknown) | undefined;
+/** A method's request and response codecs, for one content-type. */
+export interface MethodCodecs {
   readonly input: MessageCodec<DescMessageOf<"input">>;
   readonly output: MessageCodec<DescMessageOf<"output">>;
 }
 type DescMessageOf<K extends "input" | "output"> = DescMethod[K];
+
+/**
+ * Everything the server needs to run calls to one method, built once at
+ * registration. `input` and `output` are the default (protobuf) codecs.
+ */
+export interface Route extends MethodCodecs {
+  readonly method: DescMethod;
+  /** The user's handler, bound to its object; undefined answers UNIMPLEMENTED. */
+  readonly handler: ((input: unknown, call: never) => unknown) | undefined;
+  /** The method's codecs for `codec`, made on first use and kept. */
+  codecs(codec: Codec): MethodCodecs;
+}
+
+class MethodRoute implements Route {
+  readonly input: MessageCodec<DescMessageOf<"input">>;
+  readonly output: MessageCodec<DescMessageOf<"output">>;
+  readonly #codec: Codec;
+  #others: Map<Codec, MethodCodecs> | undefined;
+
+  constructor(
+    readonly method: DescMethod,
+    readonly handler: Route["handler"],
+    codec: Codec,
+  ) {
+    this.#codec = codec;
+    this.input = codec.forSchema(method.input);
+    this.output = codec.forSchema(method.output);
+  }
+
+  codecs(codec: Codec): MethodCodecs {
+    if (codec === this.#codec) return this;
+    const others = (this.#others ??= new Map());
+    let codecs = others.get(codec);
+    if (codecs === undefined) {
+      codecs = { input: codec.forSchema(this.method.input), output: codec.forSchema(this.method.output) };
+      others.set(codec, codecs);
+    }
+    return codecs;
+  }
+}
 
 /** Maps `/package.Service/Method` to routes, and knows which services exist for the UNIMPLEMENTED message. */
 export class RouteTable {
@@ -26,12 +63,7 @@ export class RouteTable {
     for (const method of service.methods) {
       // Class instances use the generated member name; plain objects may use either.
       const fn = findHandler(impl, memberName(method)) ?? findHandler(impl, method.localName);
-      this.#routes.set(`/${service.typeName}/${method.name}`, {
-        method,
-        handler: fn?.bind(implementation) as Route["handler"],
-        input: codec.forSchema(method.input),
-        output: codec.forSchema(method.output),
-      });
+      this.#routes.set(`/${service.typeName}/${method.name}`, new MethodRoute(method, fn?.bind(implementation) as Route["handler"], codec));
     }
   }
 

@@ -1,9 +1,12 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream, ServerStreamResponseOptions } from "node:http2";
 import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { MessageCodec } from "../codec/codec.js";
+import { accepts, checkCompression, compress, type Compression, type CompressionAlgorithm } from "../compression/compression.js";
+import { InboundMessages } from "../compression/inbound.js";
 import { Metadata, type MetadataInit } from "../metadata/metadata.js";
 import { MessageDecoder, frameMessage } from "../protocol/framing.js";
-import { CONTENT_TYPE, statusTrailers } from "../protocol/headers.js";
+import { headerListSize, peerHeaderListLimit } from "../protocol/header-size.js";
+import { HEADER_ACCEPT_ENCODING, HEADER_ENCODING, statusTrailers } from "../protocol/headers.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
 import { BatchedWriter } from "../util/batched-writer.js";
@@ -43,12 +46,33 @@ export interface ServerCall {
    * `metadata` to `call.header`. Throws if they were already sent.
    */
   sendHeader(metadata?: MetadataInit): void;
+  /**
+   * How the following responses are sent: compressed with `"gzip"` or
+   * `"deflate"`, or not compressed (`"identity"`, say for messages carrying a
+   * secret next to attacker-controlled data: CRIME/BREACH). The default is
+   * the server's `compression` option.
+   *
+   * The algorithm goes in the response headers (`grpc-encoding`), so it is
+   * picked before they are sent, and only if the client accepts it (its
+   * `grpc-accept-encoding`): otherwise responses go uncompressed. After
+   * that, switching between it and `"identity"` works per message; naming
+   * another algorithm throws.
+   */
+  setCompression(encoding: Compression): void;
+  /** The request's `grpc-encoding`: how the client compresses its messages (`"identity"` when it does not). */
+  readonly requestEncoding: string;
+  /** Whether `request`, a message this call received, arrived compressed. */
+  wasCompressed(request: object): boolean;
 }
 
 /** Limits and hooks a call needs from its server. */
 export interface ServerCallOptions {
   readonly maxReceiveMessageSize: number;
   readonly maxSendMessageSize: number;
+  /** The response encoding unless a handler picks one. */
+  readonly compression: Compression;
+  /** Messages smaller than this are sent uncompressed. */
+  readonly compressMinBytes: number;
   readonly onHandlerError: (error: unknown, call: ServerCall) => void;
 }
 
@@ -84,6 +108,7 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   readonly #requestHeaders: IncomingHttpHeaders;
   readonly #input: MessageCodec<I>;
   readonly #output: MessageCodec<O>;
+  readonly #contentType: string;
   readonly #options: ServerCallOptions;
   #state = State.Idle;
   #metadata: Metadata | undefined;
@@ -99,6 +124,21 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   /** Streaming requests go to the queue; a unary request is kept in `#single`. */
   #queue: MessageQueue<MessageShape<I>> | undefined;
   #single: { message?: MessageShape<I>; count: number; resolve?: (m: MessageShape<I>) => void; reject?: (e: unknown) => void } | undefined;
+  /** Whether the request queue has paused the stream (it is full). */
+  #queuePaused = false;
+  // Compression: none of these is set on a call that uses none.
+  /** Made when the first compressed request arrives; every later one goes through it, in order. */
+  #inbound: InboundMessages | undefined;
+  /** The request messages that arrived compressed. */
+  #compressedRequests: WeakSet<object> | undefined;
+  /** The algorithm a handler asked for with setCompression(). */
+  #wantedEncoding: CompressionAlgorithm | undefined;
+  /** The response encoding, once the headers that name it are sent. */
+  #encoder: CompressionAlgorithm | undefined;
+  /** False while a handler has turned compression off for the next messages. */
+  #compressing = true;
+  /** The last write waiting for an asynchronous compression; later writes go after it. */
+  #pendingWrite: Promise<void> | undefined;
 
   constructor(
     stream: ServerHttp2Stream,
@@ -106,6 +146,7 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     method: DescMethod,
     input: MessageCodec<I>,
     output: MessageCodec<O>,
+    contentType: string,
     options: ServerCallOptions,
     timeoutMs: number | undefined,
   ) {
@@ -114,6 +155,7 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     this.method = method;
     this.#input = input;
     this.#output = output;
+    this.#contentType = contentType;
     this.#options = options;
     this.#decoder = new MessageDecoder(options.maxReceiveMessageSize, (bytes, compressed) => this.#onMessage(bytes, compressed));
     if (timeoutMs !== undefined) {
@@ -184,6 +226,34 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     this.#respond();
   }
 
+  setCompression(encoding: Compression): void {
+    checkCompression(encoding, "setCompression()");
+    if (this.#state === State.Done) return;
+    if (encoding === "identity") {
+      this.#compressing = false;
+      return;
+    }
+    this.#compressing = true;
+    if (this.#state === State.Idle) {
+      this.#wantedEncoding = encoding;
+      return;
+    }
+    // The headers are out, and with them the algorithm (or none, for a client that does not accept the one picked).
+    const picked = this.#encoder ?? this.#wantedEncoding ?? this.#options.compression;
+    if (encoding !== picked) {
+      throw new Error(`setCompression("${encoding}"): the response headers were already sent with grpc-encoding ${this.#encoder ?? "identity"}`);
+    }
+  }
+
+  get requestEncoding(): string {
+    const encoding = this.#requestHeaders[HEADER_ENCODING];
+    return typeof encoding === "string" && encoding !== "" ? encoding : "identity";
+  }
+
+  wasCompressed(request: object): boolean {
+    return this.#compressedRequests?.has(request) ?? false;
+  }
+
   /** The single request of a unary or server-streaming call. */
   readRequest(): Promise<MessageShape<I>> {
     const single = (this.#single ??= { count: 0 });
@@ -197,8 +267,15 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   /** The requests of a client-streaming or bidi call. */
   requests(): AsyncIterable<MessageShape<I>> {
     return (this.#queue ??= new MessageQueue<MessageShape<I>>({
-      pause: () => this.#stream.pause(),
-      resume: () => this.#stream.resume(),
+      pause: () => {
+        this.#queuePaused = true;
+        this.#stream.pause();
+      },
+      resume: () => {
+        this.#queuePaused = false;
+        // A request being decompressed keeps the stream paused (see #inflating).
+        if (this.#inbound?.busy !== true) this.#stream.resume();
+      },
     }));
   }
 
@@ -212,11 +289,53 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     const bytes = this.#output.encode(message);
     this.#checkSendSize(bytes);
     if (this.#state === State.Idle) this.#respond();
+    if (this.#encoder !== undefined) return this.#sendCompressed(bytes);
     const writer = (this.#writer ??= new BatchedWriter(this.#stream));
     if (writer.write(frameMessage(bytes))) return undefined;
     return writer.drained().then(() => {
       if (this.#state === State.Done && this.#abortReason !== undefined) throw this.#abortReason;
     });
+  }
+
+  /** `send()`'s write, for frames that were compressed. */
+  #write(frame: Buffer): Promise<void> | undefined {
+    const writer = (this.#writer ??= new BatchedWriter(this.#stream));
+    if (writer.write(frame)) return undefined;
+    return writer.drained().then(() => {
+      if (this.#state === State.Done && this.#abortReason !== undefined) throw this.#abortReason;
+    });
+  }
+
+  /** Writes a message of a call whose responses may be compressed; an asynchronous compression keeps the order of writes. */
+  #sendCompressed(bytes: Uint8Array): Promise<void> | undefined {
+    const frame = this.#frame(bytes);
+    const previous = this.#pendingWrite;
+    if (previous === undefined && frame instanceof Uint8Array) return this.#write(frame);
+    const write = (previous === undefined ? Promise.resolve(frame) : previous.then(() => frame)).then((ready) => {
+      if (this.#state === State.Done) {
+        if (this.#abortReason !== undefined) throw this.#abortReason;
+        return undefined;
+      }
+      return this.#write(ready);
+    });
+    this.#pendingWrite = write;
+    const settled = () => {
+      if (this.#pendingWrite === write) this.#pendingWrite = undefined;
+    };
+    write.then(settled, settled);
+    return write;
+  }
+
+  /** The frame of one response: compressed when the call compresses and the message is big enough. */
+  #frame(bytes: Uint8Array): Buffer | Promise<Buffer> {
+    const encoder = this.#encoder;
+    if (encoder === undefined || !this.#compressing || bytes.byteLength < this.#options.compressMinBytes) return frameMessage(bytes);
+    const compressed = compress(encoder, bytes);
+    if (compressed instanceof Uint8Array) return frameMessage(compressed, true);
+    const frame = compressed.then((out) => frameMessage(out, true));
+    // Awaited later, maybe after the write before it: never an unhandled rejection meanwhile.
+    frame.catch(() => {});
+    return frame;
   }
 
   /** Sends the one response of a unary or client-streaming call, then OK. */
@@ -225,16 +344,38 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     const bytes = this.#output.encode(message);
     this.#checkSendSize(bytes);
     if (this.#state === State.Idle) this.#respond();
+    if (this.#encoder === undefined) {
+      this.#endUnary(frameMessage(bytes));
+      return;
+    }
+    const frame = this.#frame(bytes);
+    const previous = this.#pendingWrite;
+    if (previous === undefined && frame instanceof Uint8Array) {
+      this.#endUnary(frame);
+      return;
+    }
+    // The call stays open while the response is compressed: a deadline or a cancel can still end it.
+    (previous === undefined ? Promise.resolve(frame) : previous.then(() => frame)).then(
+      (ready) => {
+        if (this.#state !== State.Done) this.#endUnary(ready);
+      },
+      (error: unknown) => this.#end(GrpcError.from(error, Status.INTERNAL)),
+    );
+  }
+
+  #endUnary(frame: Buffer): void {
     this.#state = State.Done;
     this.#clearTimer();
-    this.#pendingTrailers = statusTrailers(Status.OK, "", this.#trailer);
-    this.#stream.end(frameMessage(bytes));
+    this.#pendingTrailers = this.#fitTrailers(statusTrailers(Status.OK, "", this.#trailer), (this.#trailer?.size ?? 0) > 0);
+    this.#stream.end(frame);
     this.#drainRequests();
   }
 
-  /** Ends the call with OK (streaming responses). */
+  /** Ends the call with OK (streaming responses), after any response still being compressed. */
   finish(): void {
-    this.#end(undefined);
+    const pending = this.#pendingWrite;
+    if (pending === undefined) this.#end(undefined);
+    else pending.then(() => this.#end(undefined), () => {});
   }
 
   /**
@@ -273,10 +414,54 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   }
 
   #respond(): void {
-    const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": CONTENT_TYPE };
-    this.#header?.writeHeaders(headers);
+    const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": this.#contentType };
+    const encoding = this.#wantedEncoding ?? this.#options.compression;
+    if (encoding !== "identity" && this.#clientAccepts(encoding)) {
+      // Even with compression turned off for now: setCompression() may turn it on for later messages.
+      headers[HEADER_ENCODING] = encoding;
+      this.#encoder = encoding;
+    }
+    const header = this.#header;
+    if (header !== undefined && header.size > 0) {
+      header.writeHeaders(headers);
+      const limit = this.#peerHeaderLimit();
+      const size = limit === undefined ? 0 : headerListSize(headers);
+      if (limit !== undefined && size > limit) {
+        // Sent, they would only make the client reset the stream; the call fails with a status that says why.
+        this.#header = undefined;
+        this.#encoder = undefined;
+        throw new GrpcError(Status.INTERNAL, `response header list size exceeds the client's limit (${size} vs. ${limit} bytes)`);
+      }
+    }
     this.#stream.respond(headers, RESPOND_OPEN);
     this.#state = State.Open;
+  }
+
+  /**
+   * Whether the client can read `encoding`: it lists it in `grpc-accept-encoding`,
+   * or compresses its own messages with it (grpc-go answers in the request's encoding).
+   */
+  #clientAccepts(encoding: Compression): boolean {
+    const headers = this.#requestHeaders;
+    return accepts(headers[HEADER_ACCEPT_ENCODING], encoding) || headers[HEADER_ENCODING] === encoding;
+  }
+
+  /** The client's SETTINGS_MAX_HEADER_LIST_SIZE, if it set one. */
+  #peerHeaderLimit(): number | undefined {
+    return peerHeaderListLimit(this.#stream.session?.remoteSettings);
+  }
+
+  /**
+   * `trailers`, or if the client would reject them as too big (it limits header lists), an INTERNAL
+   * status that says so. Only trailers with metadata or an error message can get that big.
+   */
+  #fitTrailers(trailers: OutgoingHttpHeaders, extra: boolean): OutgoingHttpHeaders {
+    if (!extra) return trailers;
+    const limit = this.#peerHeaderLimit();
+    if (limit === undefined) return trailers;
+    const size = headerListSize(trailers);
+    if (size <= limit) return trailers;
+    return statusTrailers(Status.INTERNAL, `response trailers exceed the client's header list size limit (${size} vs. ${limit} bytes)`, undefined);
   }
 
   #end(error: GrpcError | undefined): void {
@@ -285,23 +470,29 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     const idle = this.#state === State.Idle;
     this.#state = State.Done;
     this.#clearTimer();
+    this.#inbound?.stop();
     if (stream.destroyed || stream.closed) return;
-    const trailers = statusTrailers(error?.code ?? Status.OK, error?.rawMessage ?? "", mergeMetadata(this.#trailer, error?.metadata), error?.rawDetails);
+    const metadata = mergeMetadata(this.#trailer, error?.metadata);
+    const trailers = statusTrailers(error?.code ?? Status.OK, error?.rawMessage ?? "", metadata, error?.rawDetails);
     if (idle) {
       // Trailers-only: one HEADERS frame that ends the stream (PROTOCOL-HTTP2, "Trailers-Only").
-      const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": CONTENT_TYPE };
+      const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": this.#contentType };
       this.#header?.writeHeaders(headers);
       Object.assign(headers, trailers);
-      stream.respond(headers, RESPOND_END);
+      const extra = error !== undefined || (metadata !== undefined && metadata.size > 0) || (this.#header?.size ?? 0) > 0;
+      const fitted = this.#fitTrailers(headers, extra);
+      if (fitted !== headers) Object.assign(fitted, { ":status": 200, "content-type": this.#contentType });
+      stream.respond(fitted, RESPOND_END);
     } else {
-      this.#pendingTrailers = trailers;
+      this.#pendingTrailers = this.#fitTrailers(trailers, error !== undefined || (metadata !== undefined && metadata.size > 0));
       stream.end();
     }
     this.#drainRequests();
   }
 
   #sendTrailers(): void {
-    const trailers = this.#pendingTrailers ?? statusTrailers(Status.OK, "", this.#trailer);
+    const trailers =
+      this.#pendingTrailers ?? this.#fitTrailers(statusTrailers(Status.OK, "", this.#trailer), (this.#trailer?.size ?? 0) > 0);
     this.#pendingTrailers = undefined;
     try {
       this.#stream.sendTrailers(trailers);
@@ -317,15 +508,39 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   }
 
   #onMessage(bytes: Uint8Array, compressed: boolean): void {
-    if (compressed) {
-      throw new GrpcError(Status.INTERNAL, "protocol error: compressed message received without grpc-encoding");
+    if (compressed || this.#inbound !== undefined) {
+      this.#inflate(bytes, compressed);
+      return;
     }
+    this.#deliver(bytes, false);
+  }
+
+  /** A compressed request, or one behind it: decompressed and delivered in order. */
+  #inflate(bytes: Uint8Array, compressed: boolean): void {
+    const inbound = (this.#inbound ??= new InboundMessages(this.requestEncoding, this.#options.maxReceiveMessageSize, {
+      deliver: (b, c) => this.#deliver(b, c),
+      fail: (error) => this.abort(error),
+      busy: (busy) => this.#inflating(busy),
+    }));
+    inbound.push(bytes, compressed);
+  }
+
+  /** While a request is decompressed asynchronously, the stream is not read. */
+  #inflating(busy: boolean): void {
+    if (this.#state === State.Done) return;
+    if (busy) this.#stream.pause();
+    else if (!this.#queuePaused) this.#stream.resume();
+  }
+
+  /** Decodes one request message and hands it to the handler's queue, or keeps it as the single request. */
+  #deliver(bytes: Uint8Array, compressed: boolean): void {
     let message: MessageShape<I>;
     try {
       message = this.#input.decode(bytes);
     } catch (error) {
       throw new GrpcError(Status.INTERNAL, `failed to parse request message: ${(error as Error).message}`);
     }
+    if (compressed) (this.#compressedRequests ??= new WeakSet()).add(message);
     if (this.#queue !== undefined) {
       this.#queue.push(message);
       return;
@@ -339,6 +554,11 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     if (this.#state === State.Done) return;
     if (!this.#decoder.idle) {
       this.abort(new GrpcError(Status.INTERNAL, "protocol error: request ended inside a message"));
+      return;
+    }
+    if (this.#inbound?.busy === true) {
+      // The end comes after the messages still being decompressed.
+      this.#inbound.whenIdle(() => this.#onEnd());
       return;
     }
     if (this.#queue !== undefined) {
@@ -363,6 +583,7 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   #markAborted(reason: GrpcError): void {
     if (this.#abortReason !== undefined) return;
     this.#abortReason = reason;
+    this.#inbound?.stop();
     this.#controller?.abort(reason);
     this.#queue?.fail(reason);
     this.#single?.reject?.(reason);

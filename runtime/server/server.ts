@@ -3,8 +3,18 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { DescService } from "@bufbuild/protobuf";
 import type { Codec } from "../codec/codec.js";
+import { jsonCodec } from "../codec/json-codec.js";
 import { protoCodec } from "../codec/proto-codec.js";
-import { HEADER_ENCODING, HEADER_TIMEOUT, isGrpcContentType, statusTrailers, CONTENT_TYPE } from "../protocol/headers.js";
+import { ACCEPT_ENCODING, DEFAULT_COMPRESS_MIN_BYTES, checkCompression, isCompression, type Compression } from "../compression/compression.js";
+import { DEFAULT_MAX_HEADER_LIST_SIZE, headerListSize, headerPairsFor } from "../protocol/header-size.js";
+import {
+  CONTENT_TYPE,
+  HEADER_ACCEPT_ENCODING,
+  HEADER_ENCODING,
+  HEADER_TIMEOUT,
+  grpcContentSubtype,
+  statusTrailers,
+} from "../protocol/headers.js";
 import { parseTimeout } from "../protocol/timeout.js";
 import { serviceDescriptor, type ServiceHandlers, type ServiceImplementation } from "../service/service-implementation.js";
 import { GrpcError } from "../status/grpc-error.js";
@@ -19,10 +29,30 @@ export interface ServerOptions {
   maxReceiveMessageSize?: number;
   /** Largest response message sent, in bytes (default: no limit beyond 4 GiB). */
   maxSendMessageSize?: number;
+  /**
+   * Largest request header list accepted (metadata and the gRPC headers), in
+   * bytes as HTTP/2 counts it (name + value + 32 per field). Sent to clients
+   * as SETTINGS_MAX_HEADER_LIST_SIZE; a request over it is refused with
+   * RST_STREAM(ENHANCE_YOUR_CALM) before any handler runs. Default 64 KiB.
+   */
+  maxHeaderListSize?: number;
   /** HTTP/2 settings sent to clients (window sizes, max concurrent streams, ...). */
   http2Settings?: http2.Settings;
-  /** The message codec (default: binary protobuf). */
-  codec?: Codec;
+  /**
+   * More message codecs, served for `application/grpc+<name>`. Protobuf
+   * (`application/grpc`, `application/grpc+proto`) and JSON
+   * (`application/grpc+json`) are always there; a codec with the same name
+   * replaces one of them.
+   */
+  codecs?: readonly Codec[];
+  /**
+   * How responses are compressed unless a handler picks an encoding with
+   * `call.setCompression()`: `"gzip"`, `"deflate"` or `"identity"` (the
+   * default). Used only with clients that accept it (`grpc-accept-encoding`).
+   */
+  compression?: Compression;
+  /** Responses smaller than this many bytes go uncompressed even when compressing (default 1024). */
+  compressMinBytes?: number;
   /**
    * Called with errors thrown by handlers that are not GrpcErrors (the client
    * gets UNKNOWN without them). Default: `console.error`.
@@ -67,28 +97,54 @@ const FLUSH_MS = 100;
  * const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
  * ```
  */
+/** A codec the server serves, with the content-type it answers in. */
+interface ServedCodec {
+  readonly codec: Codec;
+  readonly contentType: string;
+}
+
 export class Server {
   readonly #routes = new RouteTable();
-  readonly #codec: Codec;
+  /** The codec for plain `application/grpc`: protobuf, unless replaced. */
+  readonly #defaultCodec: ServedCodec;
+  /** Every codec by subtype (`proto`, `json`, ...). */
+  readonly #codecs = new Map<string, ServedCodec>();
   readonly #propagateContext: boolean;
   readonly #callOptions: ServerCallOptions;
+  readonly #maxHeaderListSize: number;
   readonly #http2: http2.Http2Server;
   readonly #sessions = new Set<http2.ServerHttp2Session>();
   readonly #calls = new Set<ServerCallImpl<never, never>>();
   readonly #shutdown = new AbortController();
 
   constructor(options: ServerOptions = {}) {
-    this.#codec = options.codec ?? protoCodec;
+    for (const codec of [protoCodec, jsonCodec, ...(options.codecs ?? [])]) {
+      const name = codec.name.toLowerCase();
+      // Answered in the content-type asked for: `application/grpc+proto` too, plain `application/grpc` below.
+      this.#codecs.set(name, { codec, contentType: `${CONTENT_TYPE}+${name}` });
+    }
+    this.#defaultCodec = { codec: this.#codecs.get("proto")!.codec, contentType: CONTENT_TYPE };
     this.#propagateContext = options.propagateContext ?? true;
     this.#callOptions = {
       maxReceiveMessageSize: options.maxReceiveMessageSize ?? 4 * MiB,
       maxSendMessageSize: options.maxSendMessageSize ?? 2 ** 32 - 1,
+      compression: checkCompression(options.compression, "ServerOptions.compression") ?? "identity",
+      compressMinBytes: options.compressMinBytes ?? DEFAULT_COMPRESS_MIN_BYTES,
       onHandlerError:
         options.onHandlerError ??
         ((error, call) => console.error(`tsgrpc: handler for ${call.path} failed:`, error)),
     };
-    // Node's 10 MB session memory cap is lifted as on the channel: flow control bounds buffering.
-    this.#http2 = http2.createServer({ settings: options.http2Settings ?? {}, maxSessionMemory: Number.MAX_SAFE_INTEGER });
+    const maxHeaderListSize = options.maxHeaderListSize ?? options.http2Settings?.maxHeaderListSize ?? DEFAULT_MAX_HEADER_LIST_SIZE;
+    this.#maxHeaderListSize = maxHeaderListSize;
+    this.#http2 = http2.createServer({
+      settings: { ...options.http2Settings, maxHeaderListSize },
+      // node:http2 also limits the number of fields (128); the byte limit above is the one that counts.
+      maxHeaderListPairs: headerPairsFor(maxHeaderListSize),
+      // Node refuses to send header blocks over 64 KiB; the client's advertised limit is what applies.
+      maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
+      // Node's 10 MB session memory cap is lifted as on the channel: flow control bounds buffering.
+      maxSessionMemory: Number.MAX_SAFE_INTEGER,
+    });
     this.#http2.on("session", (session) => this.#onSession(session));
     this.#http2.on("stream", (stream, headers) => this.#onStream(stream, headers));
   }
@@ -99,13 +155,13 @@ export class Server {
   add<S extends DescService>(service: S, handlers: ServiceHandlers<S>): this;
   add(first: ServiceImplementation | DescService, handlers?: object): this {
     if (handlers !== undefined) {
-      this.#routes.add(first as DescService, handlers, this.#codec);
+      this.#routes.add(first as DescService, handlers, this.#defaultCodec.codec);
     } else {
       const service = (first as ServiceImplementation)[serviceDescriptor];
       if (service === undefined) {
         throw new TypeError("server.add(impl): impl is not a generated service class; use server.add(descriptor, handlers)");
       }
-      this.#routes.add(service, first, this.#codec);
+      this.#routes.add(service, first, this.#defaultCodec.codec);
     }
     return this;
   }
@@ -220,27 +276,51 @@ export class Server {
     if (!this.#closing) this.#shutdown.abort(new GrpcError(Status.UNAVAILABLE, "server is shutting down"));
   }
 
+  /**
+   * The codec for a request's content-type, or why there is none: the spec
+   * answers a content-type that is not gRPC, or a codec we do not have, with
+   * HTTP 415.
+   */
+  #codecFor(contentType: string | undefined): ServedCodec | string {
+    if (contentType === CONTENT_TYPE) return this.#defaultCodec;
+    const subtype = grpcContentSubtype(contentType);
+    if (subtype === undefined) return `invalid gRPC request content-type "${contentType ?? ""}"`;
+    const served = subtype === "" ? this.#defaultCodec : this.#codecs.get(subtype);
+    if (served !== undefined) return served;
+    return `unsupported gRPC content-type "${contentType ?? ""}": no codec "${subtype}" (supported: ${[...this.#codecs.keys()].join(", ")})`;
+  }
+
   #onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
     stream.on("error", () => {});
+    // node:http2 enforces maxHeaderListSize once the client has acknowledged our SETTINGS; the
+    // requests that come before (a new connection's first) are checked here, and refused the same way.
+    if (stream.session?.pendingSettingsAck === true && headerListSize(headers) > this.#maxHeaderListSize) {
+      stream.close(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+      return;
+    }
     // Non-gRPC requests get the HTTP answer the spec gives (PROTOCOL-HTTP2: 415 for a wrong
     // content-type; grpc-go answers 405 for a method other than POST).
     if (headers[":method"] !== "POST") {
       respondHttpError(stream, 405, `invalid gRPC request method ${String(headers[":method"])}`);
       return;
     }
-    if (!isGrpcContentType(headers["content-type"])) {
-      respondHttpError(stream, 415, `invalid gRPC request content-type "${headers["content-type"] ?? ""}"`);
+    const served = this.#codecFor(headers["content-type"]);
+    if (typeof served === "string") {
+      respondHttpError(stream, 415, served);
       return;
     }
     const path = headers[":path"] ?? "";
     const route = this.#routes.get(path);
     if (route === undefined) {
-      respondStatus(stream, Status.UNIMPLEMENTED, this.#routes.describeMissing(path));
+      respondStatus(stream, Status.UNIMPLEMENTED, this.#routes.describeMissing(path), served.contentType);
       return;
     }
     const encoding = headers[HEADER_ENCODING];
-    if (encoding !== undefined && encoding !== "identity") {
-      respondStatus(stream, Status.UNIMPLEMENTED, `grpc-encoding "${String(encoding)}" is not supported`);
+    if (encoding !== undefined && !isCompression(encoding)) {
+      // doc/compression.md: UNIMPLEMENTED, with the encodings we do accept.
+      respondStatus(stream, Status.UNIMPLEMENTED, `grpc-encoding "${String(encoding)}" is not supported (supported: ${ACCEPT_ENCODING})`, served.contentType, {
+        [HEADER_ACCEPT_ENCODING]: ACCEPT_ENCODING,
+      });
       return;
     }
     let timeoutMs: number | undefined;
@@ -249,11 +329,12 @@ export class Server {
       timeoutMs = parseTimeout(String(timeout));
       if (timeoutMs === undefined) {
         // grpc-go rejects a malformed grpc-timeout as a protocol error with INTERNAL.
-        respondStatus(stream, Status.INTERNAL, `malformed grpc-timeout "${String(timeout)}"`);
+        respondStatus(stream, Status.INTERNAL, `malformed grpc-timeout "${String(timeout)}"`, served.contentType);
         return;
       }
     }
-    const call = new ServerCallImpl(stream, headers, route.method, route.input, route.output, this.#callOptions, timeoutMs);
+    const codecs = served.codec === this.#defaultCodec.codec ? route : route.codecs(served.codec);
+    const call = new ServerCallImpl(stream, headers, route.method, codecs.input, codecs.output, served.contentType, this.#callOptions, timeoutMs);
     const calls = this.#calls as Set<ServerCallImpl<typeof route.method.input, typeof route.method.output>>;
     calls.add(call);
     stream.once("close", () => calls.delete(call));
@@ -261,9 +342,15 @@ export class Server {
   }
 }
 
-function respondStatus(stream: http2.ServerHttp2Stream, code: Status, message: string): void {
+function respondStatus(
+  stream: http2.ServerHttp2Stream,
+  code: Status,
+  message: string,
+  contentType: string,
+  extra?: http2.OutgoingHttpHeaders,
+): void {
   if (stream.destroyed || stream.closed) return;
-  stream.respond({ ":status": 200, "content-type": CONTENT_TYPE, ...statusTrailers(code, message, undefined) }, RESPOND_END);
+  stream.respond({ ":status": 200, "content-type": contentType, ...extra, ...statusTrailers(code, message, undefined) }, RESPOND_END);
   // Drop any request body that follows.
   stream.resume();
 }

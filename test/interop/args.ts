@@ -32,6 +32,24 @@ export const EXTRA_CASE_NAMES = ["custom_metadata", "cancel_after_begin", "cance
 
 export type ExtraCaseName = (typeof EXTRA_CASE_NAMES)[number];
 
+/**
+ * The compression cases, also run by name (not in `all`). They need a server
+ * with the CompressedRequest and CompressedResponse features: ours has both,
+ * the grpc-js peer only CompressedRequest (grpc-js servers never compress
+ * responses), the Python peer neither.
+ */
+export const COMPRESSION_CASE_NAMES = [
+  "client_compressed_unary",
+  "server_compressed_unary",
+  "client_compressed_streaming",
+  "server_compressed_streaming",
+] as const;
+
+export type CompressionCaseName = (typeof COMPRESSION_CASE_NAMES)[number];
+
+/** The compression cases a server without CompressedResponse (grpc-js) passes. */
+export const CLIENT_COMPRESSION_CASE_NAMES = ["client_compressed_unary", "client_compressed_streaming"] as const satisfies readonly CompressionCaseName[];
+
 /** A command-line mistake: the program prints the message and the usage, and exits 2. */
 export class UsageError extends Error {
   override readonly name = "UsageError";

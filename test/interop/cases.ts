@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { GrpcError, Status, type Channel, type Metadata } from "tsgrpc";
 import { TestServiceClient, UnimplementedServiceClient } from "../../examples/gen/grpc/testing/test_grpc.js";
-import type { CaseName, ExtraCaseName } from "./args.js";
+import type { CaseName, CompressionCaseName, ExtraCaseName } from "./args.js";
 
 /** Request payload sizes of client_streaming and ping_pong. */
 export const REQUEST_SIZES = [27182, 8, 1828, 45904];
@@ -24,7 +24,7 @@ interface Clients {
 
 const zeros = (size: number) => new Uint8Array(size);
 
-const cases: Record<CaseName | ExtraCaseName, (clients: Clients) => Promise<void>> = {
+const cases: Record<CaseName | ExtraCaseName | CompressionCaseName, (clients: Clients) => Promise<void>> = {
   async empty_unary({ test }) {
     const response = await test.emptyCall({});
     assert.equal(response.$typeName, "grpc.testing.Empty");
@@ -137,6 +137,65 @@ const cases: Record<CaseName | ExtraCaseName, (clients: Clients) => Promise<void
     assert.equal((await call.status).code, Status.CANCELLED);
   },
 
+  // Compression cases: requests compressed per call (`compression`) and per message (`send(m, { compress })`);
+  // the compressed flag of each response read with `wasCompressed()`.
+
+  async client_compressed_unary({ test }) {
+    const request = (expect: boolean) => ({ expectCompressed: { value: expect }, responseSize: 314159, payload: { body: zeros(271828) } });
+    // The probe: a server with CompressedRequest refuses an uncompressed request that expects compression.
+    await expectStatus(test.unaryCall(request(true)), Status.INVALID_ARGUMENT);
+    assertZeros((await test.unaryCall(request(true), { compression: "gzip" })).payload?.body, 314159);
+    assertZeros((await test.unaryCall(request(false))).payload?.body, 314159);
+  },
+
+  async server_compressed_unary({ test }) {
+    for (const compressed of [true, false]) {
+      await using call = test.open.unaryCall();
+      await call.send({ responseCompressed: { value: compressed }, responseSize: 314159, payload: { body: zeros(271828) } });
+      call.end();
+      const response = await call.receive();
+      assert.ok(response !== undefined, "no response");
+      assertZeros(response.payload?.body, 314159);
+      assert.equal(call.wasCompressed(response), compressed, `response_compressed ${compressed}: the compressed flag is ${!compressed}`);
+    }
+  },
+
+  async client_compressed_streaming({ test }) {
+    {
+      await using probe = test.open.streamingInputCall();
+      await probe.send({ expectCompressed: { value: true }, payload: { body: zeros(27182) } });
+      probe.end();
+      await expectStatus(probe.receive(), Status.INVALID_ARGUMENT);
+    }
+    await using call = test.open.streamingInputCall({ compression: "gzip" });
+    await call.send({ expectCompressed: { value: true }, payload: { body: zeros(27182) } });
+    await call.send({ expectCompressed: { value: false }, payload: { body: zeros(45904) } }, { compress: false });
+    call.end();
+    const response = await call.receive();
+    assert.equal(response?.aggregatedPayloadSize, 73086);
+  },
+
+  async server_compressed_streaming({ test }) {
+    await using call = test.open.streamingOutputCall();
+    await call.send({
+      responseParameters: [
+        { compressed: { value: true }, size: 31415 },
+        { compressed: { value: false }, size: 92653 },
+      ],
+    });
+    call.end();
+    const flags: boolean[] = [];
+    const sizes: number[] = [];
+    for await (const response of call) {
+      assertZeros(response.payload?.body, [31415, 92653][sizes.length] ?? 0);
+      sizes.push(response.payload?.body.byteLength ?? 0);
+      flags.push(call.wasCompressed(response));
+    }
+    assert.deepEqual(sizes, [31415, 92653]);
+    assert.deepEqual(flags, [true, false], "compressed flags of the two responses");
+    assert.equal((await call.status).code, Status.OK);
+  },
+
   async timeout_on_sleeping_server({ test }) {
     const call = test.open.fullDuplexCall({ timeout: 1 });
     try {
@@ -150,7 +209,7 @@ const cases: Record<CaseName | ExtraCaseName, (clients: Clients) => Promise<void
 };
 
 /** Runs one case on `channel`. Every call in it has a CALL_TIMEOUT_MS deadline. */
-export async function runCase(name: CaseName | ExtraCaseName, channel: Channel): Promise<void> {
+export async function runCase(name: CaseName | ExtraCaseName | CompressionCaseName, channel: Channel): Promise<void> {
   const options = { timeout: CALL_TIMEOUT_MS };
   await cases[name]({
     test: new TestServiceClient(channel, options),

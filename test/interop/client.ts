@@ -5,21 +5,37 @@
 // Prints `PASS name` or `FAIL name: reason` per case, then `N passed, M failed`;
 // exits 1 when a case failed, 2 on a command-line mistake.
 import { Channel } from "tsgrpc";
-import { CLIENT_FLAGS, CASE_NAMES, EXTRA_CASE_NAMES, UsageError, hostPort, parseFlags, rejectTls, requireGenerated, runCaseList, runMain, selectCases, type CaseName, type ExtraCaseName } from "./args.js";
+import {
+  CLIENT_FLAGS,
+  CASE_NAMES,
+  COMPRESSION_CASE_NAMES,
+  EXTRA_CASE_NAMES,
+  UsageError,
+  hostPort,
+  parseFlags,
+  rejectTls,
+  requireGenerated,
+  runCaseList,
+  runMain,
+  selectCases,
+  type CaseName,
+  type CompressionCaseName,
+  type ExtraCaseName,
+} from "./args.js";
 
 const USAGE = `usage: npm run interop:client -- --server_port PORT --test_case NAME [--server_host HOST] [--use_tls false]
 
   --server_host  server address (default 127.0.0.1)
   --server_port  server port (required)
   --test_case    all (${CASE_NAMES.join(", ")}),
-                 or one of those, or one of: ${EXTRA_CASE_NAMES.join(", ")}
+                 or one of those, or one of: ${[...EXTRA_CASE_NAMES, ...COMPRESSION_CASE_NAMES].join(", ")}
   --use_tls      only false: TLS is not supported yet`;
 
 await runMain(USAGE, async () => {
   const flags = parseFlags(process.argv.slice(2), CLIENT_FLAGS);
   rejectTls(flags.use_tls);
   if (flags.server_port === undefined) throw new UsageError("--server_port is required");
-  const names = selectCases<CaseName | ExtraCaseName>(flags.test_case, CASE_NAMES, EXTRA_CASE_NAMES);
+  const names = selectCases<CaseName | ExtraCaseName | CompressionCaseName>(flags.test_case, CASE_NAMES, [...EXTRA_CASE_NAMES, ...COMPRESSION_CASE_NAMES]);
   requireGenerated();
   // Loaded after the checks, so a missing `npm run generate` gets the message above.
   const { runCase } = await import("./cases.js");

@@ -4,13 +4,25 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import type { CaseName } from "./args.js";
 
-/** The extra cases this client runs by name (see EXTRA_CASE_NAMES): the server's metadata echo. */
-export const GRPC_JS_EXTRA_CASE_NAMES = ["custom_metadata"] as const;
+/**
+ * The extra cases this client runs by name (see EXTRA_CASE_NAMES): the server's metadata echo, and the
+ * compression cases. grpc-js compresses per channel (`grpc.default_compression_algorithm`) and turns it off
+ * per message (write flag NoCompress), but tells no one whether a response arrived compressed: its
+ * server_compressed_* cases check that it reads what the server sends, not the flags.
+ */
+export const GRPC_JS_EXTRA_CASE_NAMES = [
+  "custom_metadata",
+  "client_compressed_unary",
+  "server_compressed_unary",
+  "client_compressed_streaming",
+  "server_compressed_streaming",
+] as const;
 export type GrpcJsExtraCaseName = (typeof GRPC_JS_EXTRA_CASE_NAMES)[number];
 import {
   testMethod,
   unimplementedServiceCall,
   type SimpleResponse,
+  type StreamingInputCallRequest,
   type StreamingOutputCallRequest,
   type StreamingOutputCallResponse,
 } from "./grpc-js-proto.js";
@@ -26,24 +38,33 @@ const CALL_TIMEOUT_MS = 10_000;
 const zeros = (size: number) => Buffer.alloc(size);
 const options = (): grpc.CallOptions => ({ deadline: Date.now() + CALL_TIMEOUT_MS });
 
-/** Runs interop cases with one grpc-js client (one channel) to `target` (`host:port`). */
+/** grpc-js's CompressionAlgorithms.gzip, for `grpc.default_compression_algorithm`. */
+const GZIP = 2;
+/** grpc-js's WriteFlags.NoCompress: this message goes uncompressed. */
+const NO_COMPRESS = 2;
+
+/** Runs interop cases with a grpc-js client (one channel, and one compressing with gzip) to `target` (`host:port`). */
 export class GrpcJsCases {
+  readonly #target: string;
   readonly #client: grpc.Client;
+  #gzip: grpc.Client | undefined;
 
   constructor(target: string) {
+    this.#target = target;
     this.#client = new grpc.Client(target, grpc.credentials.createInsecure());
   }
 
   run(name: CaseName | GrpcJsExtraCaseName): Promise<void> {
-    return cases[name](this.#client);
+    return cases[name](this.#client, () => (this.#gzip ??= new grpc.Client(this.#target, grpc.credentials.createInsecure(), { "grpc.default_compression_algorithm": GZIP })));
   }
 
   close(): void {
     this.#client.close();
+    this.#gzip?.close();
   }
 }
 
-const cases: Record<CaseName | GrpcJsExtraCaseName, (client: grpc.Client) => Promise<void>> = {
+const cases: Record<CaseName | GrpcJsExtraCaseName, (client: grpc.Client, gzip: () => grpc.Client) => Promise<void>> = {
   async empty_unary(client) {
     const response = await unary(client, testMethod("EmptyCall"), {});
     assert.deepEqual(response, {});
@@ -196,6 +217,64 @@ const cases: Record<CaseName | GrpcJsExtraCaseName, (client: grpc.Client) => Pro
     const final = await status;
     assert.equal(final.code, grpc.status.OK);
     assertEchoed(bidiHeaders, final.metadata, "FullDuplexCall");
+  },
+
+  // Compression cases (see GRPC_JS_EXTRA_CASE_NAMES).
+
+  async client_compressed_unary(client, gzip) {
+    const method = testMethod("UnaryCall");
+    const request = (expect: boolean) => ({ expect_compressed: { value: expect }, response_size: 314159, payload: { body: zeros(271828) } });
+    await expectStatus(unary(client, method, request(true)), grpc.status.INVALID_ARGUMENT);
+    assertZeros((await unary(gzip(), method, request(true))).payload?.body, 314159);
+    assertZeros((await unary(client, method, request(false))).payload?.body, 314159);
+  },
+
+  async server_compressed_unary(client) {
+    for (const compressed of [true, false]) {
+      const response = await unary(client, testMethod("UnaryCall"), { response_compressed: { value: compressed }, response_size: 314159, payload: { body: zeros(271828) } });
+      assertZeros(response.payload?.body, 314159);
+    }
+  },
+
+  async client_compressed_streaming(client, gzip) {
+    const method = testMethod("StreamingInputCall");
+    const stream = (on: grpc.Client, write: (call: grpc.ClientWritableStream<StreamingInputCallRequest>) => void) =>
+      new Promise<{ aggregated_payload_size?: number }>((resolve, reject) => {
+        const call = on.makeClientStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, new grpc.Metadata(), options(), (error, value) =>
+          error ? reject(error) : resolve(value ?? {}),
+        );
+        write(call);
+        call.end();
+      });
+    await expectStatus(
+      stream(client, (call) => call.write({ expect_compressed: { value: true }, payload: { body: zeros(27182) } })),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    const response = await stream(gzip(), (call) => {
+      call.write({ expect_compressed: { value: true }, payload: { body: zeros(27182) } });
+      call.write({ expect_compressed: { value: false }, payload: { body: zeros(45904) } }, NO_COMPRESS);
+    });
+    assert.equal(response.aggregated_payload_size, 73086);
+  },
+
+  async server_compressed_streaming(client) {
+    const method = testMethod("StreamingOutputCall");
+    const call = client.makeServerStreamRequest(
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
+      { response_parameters: [{ compressed: { value: true }, size: 31415 }, { compressed: { value: false }, size: 92653 }] },
+      new grpc.Metadata(),
+      options(),
+    );
+    const status = statusOf(call);
+    const sizes: number[] = [];
+    for await (const response of call as AsyncIterable<StreamingOutputCallResponse>) {
+      assertZeros(response.payload?.body, [31415, 92653][sizes.length] ?? 0);
+      sizes.push(response.payload?.body?.byteLength ?? 0);
+    }
+    assert.deepEqual(sizes, [31415, 92653]);
+    assert.equal((await status).code, grpc.status.OK);
   },
 };
 

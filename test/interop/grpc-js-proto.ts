@@ -31,6 +31,7 @@ export interface SimpleRequest {
   response_size?: number;
   payload?: Payload | null;
   response_status?: EchoStatus | null;
+  response_compressed?: BoolValue | null;
   expect_compressed?: BoolValue | null;
 }
 export interface SimpleResponse {
@@ -46,6 +47,7 @@ export interface StreamingInputCallResponse {
 export interface ResponseParameters {
   size?: number;
   interval_us?: number;
+  compressed?: BoolValue | null;
 }
 export interface StreamingOutputCallRequest {
   response_type?: string;

@@ -4,11 +4,17 @@
 //
 // Same behaviour and output as server.ts: prints `listening on HOST:PORT`,
 // runs until SIGTERM or SIGINT, then shuts down and exits 0.
+//
+// Of the compression features it has CompressedRequest (through the
+// interceptor below) but not CompressedResponse: grpc-js servers never
+// compress responses (server-interceptors.js: "response compression is
+// currently not supported"), so `response_compressed` is ignored.
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
 import { UsageError, parseFlags, rejectTls, runMain } from "./args.js";
 import {
   TestService,
+  type BoolValue,
   type EchoStatus,
   type Empty,
   type SimpleRequest,
@@ -52,6 +58,46 @@ function echoMetadata(call: Call): grpc.Metadata {
   return trailers;
 }
 
+/** The request messages that arrived with the compressed flag set (see `recordCompressedFlag`). */
+const compressedRequests = new WeakSet<object>();
+
+/**
+ * grpc-js hands handlers no per-message compressed flag. This interceptor is
+ * the first one, so it gets grpc-js's own call object, whose
+ * `decompressMessage(framedMessage, encoding)` sees every message's 5-byte
+ * prefix in arrival order; it records the flags and marks each message as
+ * the listener passes it on, in the same order. (Internal to grpc-js, which
+ * is pinned to 1.14.7 here.)
+ */
+const recordCompressedFlag: grpc.ServerInterceptor = (_method, call) => {
+  const flags: boolean[] = [];
+  const base = call as unknown as { decompressMessage(message: Buffer, encoding: string): unknown };
+  if (typeof base.decompressMessage !== "function") throw new Error("grpc-js internals changed: no decompressMessage on the server call");
+  const decompress = base.decompressMessage.bind(base);
+  base.decompressMessage = (message, encoding) => {
+    flags.push(message[0] === 1);
+    return decompress(message, encoding);
+  };
+  return new grpc.ServerInterceptingCall(call, {
+    start: (next) =>
+      next(
+        new grpc.ServerListenerBuilder()
+          .withOnReceiveMessage((message: object, nextMessage) => {
+            if (flags.shift() === true) compressedRequests.add(message);
+            nextMessage(message);
+          })
+          .build(),
+      ),
+  });
+};
+
+/** CompressedRequest: a request that says it is compressed must have arrived with the compressed flag. */
+function checkCompressed(request: { expect_compressed?: BoolValue | null }): void {
+  if (request.expect_compressed?.value === true && !compressedRequests.has(request)) {
+    throw new StatusError(grpc.status.INVALID_ARGUMENT, "expected a compressed request, got an uncompressed one");
+  }
+}
+
 function echoStatus(status: EchoStatus | null | undefined): void {
   if (status && status.code !== 0) throw new StatusError(status.code, status.message);
 }
@@ -92,7 +138,7 @@ const implementation: grpc.UntypedServiceImplementation = {
     const trailers = echoMetadata(call);
     try {
       echoStatus(call.request.response_status);
-      if (call.request.expect_compressed?.value) throw new StatusError(grpc.status.INVALID_ARGUMENT, "expected a compressed request");
+      checkCompressed(call.request);
       callback(null, { payload: payload(call.request.response_type, call.request.response_size) }, trailers);
     } catch (error) {
       callback(toStatus(error, trailers));
@@ -124,10 +170,21 @@ const implementation: grpc.UntypedServiceImplementation = {
   ) {
     const trailers = echoMetadata(call);
     let size = 0;
+    let failed = false;
     call.on("data", (request: StreamingInputCallRequest) => {
+      if (failed) return;
+      try {
+        checkCompressed(request);
+      } catch (error) {
+        failed = true;
+        callback(toStatus(error, trailers));
+        return;
+      }
       size += request.payload?.body?.byteLength ?? 0;
     });
-    call.on("end", () => callback(null, { aggregated_payload_size: size }, trailers));
+    call.on("end", () => {
+      if (!failed) callback(null, { aggregated_payload_size: size }, trailers);
+    });
     call.on("error", () => {});
   },
 
@@ -168,7 +225,7 @@ await runMain(USAGE, async () => {
   if (flags.port === undefined) throw new UsageError("--port is required (0 picks a free port)");
   const host = flags.host ?? "127.0.0.1";
 
-  const server = new grpc.Server();
+  const server = new grpc.Server({ interceptors: [recordCompressedFlag] });
   server.addService(TestService, implementation);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${flags.port}`, grpc.ServerCredentials.createInsecure(), (error, port) =>

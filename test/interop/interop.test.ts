@@ -7,7 +7,11 @@
 //   Python grpcio (C core), both ways, when Debian's python3-grpcio is installed
 //
 // Each direction runs the ten core cases (the `all` of the CLIs) and, as
-// `extra: ...` subtests, the extra cases that client implements.
+// `extra: ...` subtests, the extra cases that client implements, and the
+// compression cases the server supports (`compression: ...`): all four
+// against ours, the two client_compressed_* against grpc-js (its servers
+// never compress responses), the two server_compressed_* against Python
+// (grpcio does not show a handler whether a request came compressed).
 //
 // Servers run as child processes on 127.0.0.1 with `--port 0` and announce
 // their port on stdout. Every child runs in its own process group and is
@@ -19,7 +23,15 @@ import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Channel, Server } from "tsgrpc";
-import { CASE_NAMES, EXTRA_CASE_NAMES, GENERATED_GRPC, type CaseName } from "./args.js";
+import {
+  CASE_NAMES,
+  CLIENT_COMPRESSION_CASE_NAMES,
+  COMPRESSION_CASE_NAMES,
+  EXTRA_CASE_NAMES,
+  GENERATED_GRPC,
+  type CaseName,
+  type CompressionCaseName,
+} from "./args.js";
 import { GRPC_JS_EXTRA_CASE_NAMES, GrpcJsCases } from "./grpc-js-cases.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -213,6 +225,13 @@ describe("our client → grpc-js server", () => {
   for (const name of EXTRA_CASE_NAMES) {
     test(`extra: ${name}`, { timeout: CASE_TIMEOUT_MS }, () => runCase(name, channel));
   }
+  for (const name of CLIENT_COMPRESSION_CASE_NAMES) {
+    test(`compression: ${name}`, { timeout: CASE_TIMEOUT_MS }, () => runCase(name, channel));
+  }
+  test("compression: server_compressed_* fail against it, since grpc-js never compresses (the flags are checked)", { timeout: CASE_TIMEOUT_MS }, async () => {
+    await assert.rejects(runCase("server_compressed_unary", channel), /compressed flag is false/);
+    await assert.rejects(runCase("server_compressed_streaming", channel), /compressed flags/);
+  });
 });
 
 describe("grpc-js client → our server", () => {
@@ -256,6 +275,9 @@ describe("our client → our server", () => {
   }
   for (const name of EXTRA_CASE_NAMES) {
     test(`extra: ${name}`, { timeout: CASE_TIMEOUT_MS }, () => runCase(name, channel));
+  }
+  for (const name of COMPRESSION_CASE_NAMES) {
+    test(`compression: ${name}`, { timeout: CASE_TIMEOUT_MS }, () => runCase(name, channel));
   }
 
   test("the server closes gracefully on SIGTERM and exits 0", { timeout: STOP_TIMEOUT_MS + 5_000 }, async () => {
@@ -383,7 +405,8 @@ describe("controls: a misbehaving server fails the cases", () => {
 
   // empty_stream and unimplemented_service still pass against it: it answers no
   // requests with no responses and serves no UnimplementedService either.
-  const failing: CaseName[] = [
+  const failing: Array<CaseName | CompressionCaseName> = [
+    ...COMPRESSION_CASE_NAMES,
     "large_unary",
     "client_streaming",
     "server_streaming",
@@ -458,6 +481,9 @@ describe("python grpcio (C core)", () => {
     }
     for (const name of EXTRA_CASE_NAMES) {
       test(`extra: ${name}`, { timeout: CASE_TIMEOUT_MS }, () => runCase(name, channel));
+    }
+    for (const name of ["server_compressed_unary", "server_compressed_streaming"] as const) {
+      test(`compression: ${name}`, { timeout: CASE_TIMEOUT_MS }, () => runCase(name, channel));
     }
   });
 });

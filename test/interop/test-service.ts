@@ -28,7 +28,8 @@ export class InteropTestService extends TestServiceBase {
   async unaryCall(request: SimpleRequest, call: ServerCall) {
     echoMetadata(call);
     echoStatus(request.responseStatus);
-    checkUncompressed(request.expectCompressed);
+    checkCompressed(request.expectCompressed, call.wasCompressed(request));
+    compressResponse(call, request.responseCompressed);
     return { payload: payload(request.responseType, request.responseSize) };
   }
 
@@ -44,6 +45,8 @@ export class InteropTestService extends TestServiceBase {
   async *streamingOutputCall(request: StreamingOutputCallRequest, call: ServerCall) {
     echoMetadata(call);
     echoStatus(request.responseStatus);
+    // The algorithm goes in the headers: picked before the first response, then turned on and off per response.
+    if (request.responseParameters.some((p) => p.compressed?.value === true)) call.setCompression("gzip");
     yield* respond(request, call);
   }
 
@@ -52,7 +55,7 @@ export class InteropTestService extends TestServiceBase {
     echoMetadata(call);
     let aggregatedPayloadSize = 0;
     for await (const request of requests) {
-      checkUncompressed(request.expectCompressed);
+      checkCompressed(request.expectCompressed, call.wasCompressed(request));
       aggregatedPayloadSize += request.payload?.body.byteLength ?? 0;
     }
     return { aggregatedPayloadSize };
@@ -102,11 +105,16 @@ function echoStatus(status: EchoStatus | undefined): void {
   throw new GrpcError(status.code as Status, status.message);
 }
 
-/** CompressedRequest: this runtime never receives compressed messages, so a client expecting one is told so. */
-function checkUncompressed(expectCompressed: BoolValue | undefined): void {
-  if (expectCompressed?.value === true) {
+/** CompressedRequest: a request that says it is compressed must have arrived with the compressed flag. */
+function checkCompressed(expectCompressed: BoolValue | undefined, compressed: boolean): void {
+  if (expectCompressed?.value === true && !compressed) {
     throw new GrpcError(Status.INVALID_ARGUMENT, "expected a compressed request, got an uncompressed one");
   }
+}
+
+/** CompressedResponse: `response_compressed` says whether the response is compressed (gzip) or not. */
+function compressResponse(call: ServerCall, compressed: BoolValue | undefined): void {
+  call.setCompression(compressed?.value === true ? "gzip" : "identity");
 }
 
 function payload(type: PayloadType, size: number) {
@@ -119,6 +127,7 @@ function payload(type: PayloadType, size: number) {
 async function* respond(request: StreamingOutputCallRequest, call: ServerCall) {
   for (const parameters of request.responseParameters) {
     await pause(parameters, call);
+    compressResponse(call, parameters.compressed);
     yield { payload: payload(request.responseType, parameters.size) };
   }
 }

@@ -1,3 +1,6 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Channel, Server, type ServerOptions, type ChannelOptions } from "tsgrpc";
 import type { ServiceImplementation } from "tsgrpc";
 
@@ -30,5 +33,30 @@ export async function eventually(check: () => boolean, ms = 2000, what = "condit
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(5);
+  }
+}
+
+/**
+ * The README examples in a test file, dedented: `// #region readme <name>` ... `// #endregion`. Each runs in its
+ * test and is quoted verbatim in README.md (checked by `assertQuotedInReadme`).
+ */
+export function readmeRegions(testFile: string): Map<string, string> {
+  const source = readFileSync(fileURLToPath(testFile), "utf8");
+  const found = new Map<string, string>();
+  for (const match of source.matchAll(/^( *)\/\/ #region readme (\S+)\n([\s\S]*?)^ *\/\/ #endregion/gm)) {
+    const indent = match[1]!.length;
+    found.set(match[2]!, match[3]!.split("\n").map((line) => line.slice(indent)).join("\n").trimEnd());
+  }
+  return found;
+}
+
+/** Checks that every README region of `testFile` (`import.meta.url`) is in a ts code block of README.md. */
+export function assertQuotedInReadme(testFile: string, names: readonly string[]): void {
+  const readme = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
+  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const regions = readmeRegions(testFile);
+  assert.deepEqual([...regions.keys()].sort(), [...names].sort());
+  for (const [name, code] of regions) {
+    assert.ok(blocks.some((block) => block.includes(code)), `README.md has no ts block containing the region ${name}:\n${code}`);
   }
 }

@@ -39,11 +39,16 @@ def payload(size):
 
 
 def respond(request, context):
+    # CompressedResponse: gzip for the call if any response asks for it, then off for those that do not.
+    if any(p.compressed.value for p in request.response_parameters):
+        context.set_compression(grpc.Compression.Gzip)
     for parameters in request.response_parameters:
         if parameters.interval_us > 0:
             time.sleep(parameters.interval_us / 1e6)
         if not context.is_active():
             return
+        if not parameters.compressed.value:
+            context.disable_next_message_compression()
         yield messages_pb2.StreamingOutputCallResponse(payload=payload(parameters.size))
 
 
@@ -57,6 +62,9 @@ class TestService(test_pb2_grpc.TestServiceServicer):
     def UnaryCall(self, request, context):
         echo_metadata(context)
         echo_status(request, context)
+        # CompressedResponse (CompressedRequest needs the request's compressed flag, which grpcio does not expose).
+        if request.response_compressed.value:
+            context.set_compression(grpc.Compression.Gzip)
         return messages_pb2.SimpleResponse(payload=payload(request.response_size))
 
     def CacheableUnaryCall(self, request, context):
