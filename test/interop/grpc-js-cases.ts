@@ -12,6 +12,9 @@ import type { CaseName } from "./args.js";
  */
 export const GRPC_JS_EXTRA_CASE_NAMES = [
   "custom_metadata",
+  "cancel_after_begin",
+  "cancel_after_first_response",
+  "timeout_on_sleeping_server",
   "client_compressed_unary",
   "server_compressed_unary",
   "client_compressed_streaming",
@@ -169,6 +172,47 @@ const cases: Record<CaseName | GrpcJsExtraCaseName, (client: grpc.Client, gzip: 
   },
 
   // Extra cases, run by name.
+
+  async cancel_after_begin(client) {
+    // A client stream cancelled before any message is sent ends CANCELLED.
+    const method = testMethod("StreamingInputCall");
+    const result = new Promise<grpc.ServiceError | undefined>((resolve) => {
+      const call = client.makeClientStreamRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        new grpc.Metadata(),
+        options(),
+        (error) => resolve(error ?? undefined),
+      );
+      call.cancel();
+    });
+    assert.equal((await result)?.code, grpc.status.CANCELLED);
+  },
+
+  async cancel_after_first_response(client) {
+    // A bidi stream cancelled after its first response ends CANCELLED.
+    const call = bidi(client);
+    const status = statusOf(call);
+    const responses = call.iterator({ destroyOnReturn: false }) as AsyncIterator<StreamingOutputCallResponse>;
+    call.write({ response_parameters: [{ size: 31415 }], payload: { body: zeros(27182) } });
+    const first = await responses.next();
+    assert.ok(!first.done, "no first response");
+    assertZeros(first.value.payload?.body, 31415);
+    call.cancel();
+    assert.equal((await status).code, grpc.status.CANCELLED);
+  },
+
+  async timeout_on_sleeping_server(client) {
+    // A 1 ms deadline on a bidi stream whose server is still working ends DEADLINE_EXCEEDED.
+    const method = testMethod("FullDuplexCall");
+    const call = client.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, new grpc.Metadata(), {
+      deadline: Date.now() + 1,
+    });
+    const status = statusOf(call);
+    call.write({ payload: { body: zeros(27182) } });
+    assert.equal((await status).code, grpc.status.DEADLINE_EXCEEDED);
+  },
 
   async custom_metadata(client) {
     const metadata = () => {
