@@ -6,7 +6,9 @@ import { InboundMessages } from "../compression/inbound.js";
 import { Metadata } from "../metadata/metadata.js";
 import { MessageDecoder, frameMessage } from "../protocol/framing.js";
 import { headerListSize, peerHeaderListLimit } from "../protocol/header-size.js";
+import type { Socket } from "node:net";
 import { BatchedWriter } from "../util/batched-writer.js";
+import { remoteAddress } from "../util/peer.js";
 import { HEADER_ENCODING, HEADER_STATUS, HEADER_TIMEOUT, checkResponseHeaders, statusFromTrailers } from "../protocol/headers.js";
 import { codeFromRstCode } from "../protocol/http-status.js";
 import { encodeTimeout } from "../protocol/timeout.js";
@@ -296,6 +298,11 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
     this.#rawHeaders = headers;
     this.#options.onHeader?.(this.headers);
     this.#listener.onHeaders();
+  }
+
+  /** The server's address, `host:port`, on the connection this call uses. */
+  get peer(): string {
+    return remoteAddress(this.#session.socket as Socket | undefined);
   }
 
   /** The response headers as metadata (empty before they arrive, or for a trailers-only response). */

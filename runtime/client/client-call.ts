@@ -29,6 +29,8 @@ export interface ResponseStream<O extends DescMessage> extends AsyncIterable<Mes
   readonly trailers: Promise<Metadata>;
   /** The final status; resolves when the call ends, never rejects. */
   readonly status: Promise<CallStatus>;
+  /** The server's address (`host:port`) on the connection the call uses. */
+  readonly peer: string;
   /** Cancels the call: the server sees RST_STREAM(CANCEL), the caller gets CANCELLED. */
   cancel(reason?: string): void;
 }
@@ -148,6 +150,10 @@ export class ClientCallImpl<I extends DescMessage, O extends DescMessage> implem
   async receive(): Promise<MessageShape<O> | undefined> {
     const result = await this.#queue.next();
     return result.done ? undefined : result.value;
+  }
+
+  get peer(): string {
+    return this.#transport.peer;
   }
 
   cancel(reason?: string): void {

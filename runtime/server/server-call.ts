@@ -9,7 +9,9 @@ import { headerListSize, peerHeaderListLimit } from "../protocol/header-size.js"
 import { HEADER_ACCEPT_ENCODING, HEADER_ENCODING, statusTrailers } from "../protocol/headers.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
+import type { Socket } from "node:net";
 import { BatchedWriter } from "../util/batched-writer.js";
+import { remoteAddress } from "../util/peer.js";
 import { MessageQueue } from "../util/message-queue.js";
 
 /**
@@ -190,10 +192,7 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   }
 
   get peer(): string {
-    const socket = this.#stream.session?.socket;
-    if (socket === undefined) return "unknown";
-    const address = socket.remoteAddress ?? "unknown";
-    return address.includes(":") ? `[${address}]:${socket.remotePort}` : `${address}:${socket.remotePort}`;
+    return remoteAddress(this.#stream.session?.socket as Socket | undefined);
   }
 
   get signal(): AbortSignal {

@@ -324,3 +324,17 @@ describe("load on one connection", () => {
     assert.equal((await client.sayHello({ name: "after" })).message, "hello after");
   });
 });
+
+describe("peer info", () => {
+  it("client calls expose the server's address", async () => {
+    await using pair = await startPair(new TestGreeter());
+    const stream = new GreeterClient(pair.channel).lotsOfReplies({ name: "p", count: 1 });
+    let seen = 0;
+    for await (const _ of stream) {
+      // The connection is open while the call runs.
+      assert.equal(stream.peer, `127.0.0.1:${pair.port}`);
+      seen++;
+    }
+    assert.equal(seen, 1);
+  });
+});
