@@ -5,6 +5,7 @@ import { protoCodec } from "../codec/proto-codec.js";
 import { DEFAULT_COMPRESS_MIN_BYTES, checkCompression, type Compression } from "../compression/compression.js";
 import { DEFAULT_MAX_HEADER_LIST_SIZE, headerPairsFor } from "../protocol/header-size.js";
 import { contentTypeFor } from "../protocol/headers.js";
+import { noteChannelCreated } from "../context/call-context.js";
 import { closeSession } from "../util/close-session.js";
 
 export interface ChannelOptions {
@@ -76,6 +77,7 @@ export class Channel {
   readonly #errors = new WeakMap<http2.ClientHttp2Session, Error>();
 
   constructor(target: string, options: ChannelOptions = {}) {
+    noteChannelCreated();
     this.target = target;
     this.#url = targetToUrl(target);
     // Node caps a session's buffered memory at 10 MB and, past it, refuses new streams

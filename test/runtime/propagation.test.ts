@@ -135,3 +135,15 @@ describe("propagateContext: false", () => {
     }
   });
 });
+
+describe("the context's cost is paid only where it can be used", () => {
+  it("a process without a Channel runs handlers without the context; one with a Channel gets it", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const out = execFileSync(
+      process.execPath,
+      ["--conditions=tsgrpc-source", "--import", "tsx", new URL("./fixtures/context-gate.ts", import.meta.url).pathname],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+    assert.deepEqual(JSON.parse(out.trim().split("\n").at(-1)!), [false, true]);
+  });
+});
