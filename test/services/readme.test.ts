@@ -39,10 +39,13 @@ function regions(): Map<string, string> {
 }
 
 /** Captures console.log while `body` runs. */
-async function logged(body: () => Promise<void>): Promise<string[]> {
+async function logged(body: () => Promise<void>, onLine?: (lines: string[]) => void): Promise<string[]> {
   const lines: string[] = [];
   const original = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(" "));
+  console.log = (...args: unknown[]) => {
+    lines.push(args.join(" "));
+    onLine?.(lines);
+  };
   try {
     await body();
   } finally {
@@ -78,7 +81,7 @@ describe("README examples", () => {
     server.add(new HealthService(server, { "greeter.v1.Greeter": [db, cache] }));
     // #endregion
     await using channel = channelFor(server);
-    setTimeout(() => cache.set(false), 50);
+    // The cache goes down once the Watch has reported its first status (not on a timer: a busy machine may be slow).
     const lines = await logged(async () => {
       // #region readme health-client
       const health = new HealthClient(channel);
@@ -89,6 +92,8 @@ describe("README examples", () => {
         if (update.status === ServingStatus.NOT_SERVING) break;
       }
       // #endregion
+    }, (sofar) => {
+      if (sofar.length === 2) cache.set(false);
     });
     assert.deepEqual(lines, ["SERVING", "SERVING", "NOT_SERVING"]);
   });
