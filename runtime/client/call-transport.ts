@@ -1,7 +1,7 @@
 import * as http2 from "node:http2";
 import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { MessageCodec } from "../codec/codec.js";
-import { ACCEPT_ENCODING, checkCompression, compress, type Compression, type CompressionAlgorithm } from "../compression/compression.js";
+import { ACCEPT_ENCODING, checkCompression, frameCompressed, type Compression, type CompressionAlgorithm } from "../compression/compression.js";
 import { InboundMessages } from "../compression/inbound.js";
 import { Metadata } from "../metadata/metadata.js";
 import { MessageDecoder, frameMessage } from "../protocol/framing.js";
@@ -246,14 +246,9 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
 
   /** The frame of a request on a compressing call: compressed unless turned off or the message is small. */
   #compressFrame(bytes: Uint8Array, enabled: boolean): Buffer | Promise<Buffer> {
-    if (!enabled || bytes.byteLength < this.#compressMinBytes) return frameMessage(bytes);
-    const compressed = compress(this.#encoder!, bytes);
-    if (compressed instanceof Uint8Array) return frameMessage(compressed, true);
-    const frame = compressed.then((out) => frameMessage(out, true));
-    // Awaited later, maybe after the write before it: never an unhandled rejection meanwhile.
-    frame.catch(() => {});
-    return frame;
+    return frameCompressed(enabled ? this.#encoder : undefined, bytes, this.#compressMinBytes);
   }
+
 
   /** Writes `frame` (ending the request side if `last`) once it and every write before it are ready. */
   #queueWrite(frame: Buffer | Promise<Buffer>, last: boolean): void {

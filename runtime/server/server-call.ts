@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream, ServerStreamResponseOptions } from "node:http2";
 import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { MessageCodec } from "../codec/codec.js";
-import { accepts, checkCompression, compress, type Compression, type CompressionAlgorithm } from "../compression/compression.js";
+import { accepts, checkCompression, frameCompressed, type Compression, type CompressionAlgorithm } from "../compression/compression.js";
 import { InboundMessages } from "../compression/inbound.js";
 import { Metadata, type MetadataInit } from "../metadata/metadata.js";
 import { MessageDecoder, frameMessage } from "../protocol/framing.js";
@@ -327,15 +327,9 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
 
   /** The frame of one response: compressed when the call compresses and the message is big enough. */
   #frame(bytes: Uint8Array): Buffer | Promise<Buffer> {
-    const encoder = this.#encoder;
-    if (encoder === undefined || !this.#compressing || bytes.byteLength < this.#options.compressMinBytes) return frameMessage(bytes);
-    const compressed = compress(encoder, bytes);
-    if (compressed instanceof Uint8Array) return frameMessage(compressed, true);
-    const frame = compressed.then((out) => frameMessage(out, true));
-    // Awaited later, maybe after the write before it: never an unhandled rejection meanwhile.
-    frame.catch(() => {});
-    return frame;
+    return frameCompressed(this.#compressing ? this.#encoder : undefined, bytes, this.#options.compressMinBytes);
   }
+
 
   /** Sends the one response of a unary or client-streaming call, then OK. */
   sendUnary(message: MessageInitShape<O>): void {
