@@ -7,8 +7,11 @@ import { DEFAULT_MAX_HEADER_LIST_SIZE, headerPairsFor } from "../protocol/header
 import { contentTypeFor } from "../protocol/headers.js";
 import { noteChannelCreated } from "../context/call-context.js";
 import { closeSession } from "../util/close-session.js";
+import { connect, type ConnectAddress, type ConnectionOptions, type ConnectParams } from "./connect.js";
+import { ClientKeepalive } from "./keepalive.js";
 
-export interface ChannelOptions {
+/** Options of a Channel; `tls`, `keepalive` and the window sizes are in `ConnectionOptions`. */
+export interface ChannelOptions extends ConnectionOptions {
   /** Largest response message accepted, in bytes (default 4 MiB, the gRPC default). */
   maxReceiveMessageSize?: number;
   /** Largest request message sent, in bytes (default: no limit beyond 4 GiB). */
@@ -47,10 +50,11 @@ const MiB = 1024 * 1024;
 export const USER_AGENT = "tsgrpc-node/0.1.0";
 
 /**
- * A connection to one server: one multiplexed HTTP/2 connection (h2c), opened
- * on the first call. When it drops, the next call opens a new one.
+ * A connection to one server: one multiplexed HTTP/2 connection, opened on
+ * the first call. When it drops, the next call opens a new one. Plain text
+ * (h2c) unless the target is `https://` or the `tls` option is set.
  *
- * `target` is `host:port`, `http://host:port` or `dns:///host:port`.
+ * `target` is `host:port`, `http://host:port`, `https://host:port` or `dns:///host:port`.
  *
  * ```ts
  * await using channel = new Channel("127.0.0.1:50051");
@@ -68,8 +72,8 @@ export class Channel {
   readonly contentType: string;
   /** @internal */
   readonly userAgent: string;
-  readonly #url: string;
-  readonly #connectOptions: http2.ClientSessionOptions;
+  readonly #address: ConnectAddress;
+  readonly #connect: ConnectParams;
   #session: http2.ClientHttp2Session | undefined;
   #closed = false;
   /** Calls in flight per session. */
@@ -79,13 +83,20 @@ export class Channel {
   constructor(target: string, options: ChannelOptions = {}) {
     noteChannelCreated();
     this.target = target;
-    this.#url = targetToUrl(target);
+    const url = new URL(targetToUrl(target));
+    const secure = url.protocol === "https:" || options.tls !== undefined;
+    if (secure && url.protocol === "http:" && target.startsWith("http://")) throw new Error(`target "${target}" says http:// but the tls option is set`);
+    this.#address = { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || (secure ? 443 : 80)) };
     // Node caps a session's buffered memory at 10 MB and, past it, refuses new streams
     // with ENHANCE_YOUR_CALM for the rest of the connection. gRPC's flow control
     // already bounds what we buffer, so the cap is lifted, as grpc-js does.
     const maxHeaderListSize = options.maxHeaderListSize ?? options.http2Settings?.maxHeaderListSize ?? DEFAULT_MAX_HEADER_LIST_SIZE;
-    this.#connectOptions = {
-      settings: { ...options.http2Settings, maxHeaderListSize },
+    const session: http2.ClientSessionOptions = {
+      settings: {
+        ...options.http2Settings,
+        ...(options.streamWindowSize !== undefined ? { initialWindowSize: options.streamWindowSize } : {}),
+        maxHeaderListSize,
+      },
       // node:http2 also limits the number of fields (128); the byte limit above is the one that counts.
       maxHeaderListPairs: headerPairsFor(maxHeaderListSize),
       // Node refuses to send header blocks over 64 KiB (as REFUSED_STREAM, which reads as retryable);
@@ -93,7 +104,14 @@ export class Channel {
       maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
       maxSessionMemory: Number.MAX_SAFE_INTEGER,
     };
-    if (options.createConnection !== undefined) this.#connectOptions.createConnection = options.createConnection;
+    this.#connect = {
+      session,
+      tls: secure ? (options.tls ?? {}) : undefined,
+      connectionWindowSize: options.connectionWindowSize,
+      keepalive: options.keepalive === undefined ? undefined : new ClientKeepalive(options.keepalive),
+      hasCalls: (s) => (this.#active.get(s) ?? 0) > 0,
+      createConnection: options.createConnection,
+    };
     this.maxReceiveMessageSize = options.maxReceiveMessageSize ?? 4 * MiB;
     this.maxSendMessageSize = options.maxSendMessageSize ?? 2 ** 32 - 1;
     this.codec = options.codec ?? protoCodec;
@@ -115,7 +133,7 @@ export class Channel {
   session(): http2.ClientHttp2Session {
     const current = this.#session;
     if (current !== undefined && !current.closed && !current.destroyed) return current;
-    const session = http2.connect(this.#url, this.#connectOptions);
+    const session = connect(this.#address, this.#connect);
     const forget = () => {
       if (this.#session === session) this.#session = undefined;
     };
@@ -170,7 +188,7 @@ export class Channel {
 
 function targetToUrl(target: string): string {
   if (target.startsWith("http://")) return target;
-  if (target.startsWith("https://")) throw new Error(`TLS targets are not supported yet: ${target}`);
+  if (target.startsWith("https://")) return target;
   const bare = target.startsWith("dns:///") ? target.slice("dns:///".length) : target;
   if (!/^(\[[0-9a-fA-F:.]+\]|[^:/\s]+):\d+$/.test(bare)) {
     throw new Error(`invalid target "${target}": expected host:port, dns:///host:port or http://host:port`);

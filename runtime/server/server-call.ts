@@ -11,7 +11,8 @@ import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
 import type { Socket } from "node:net";
 import { BatchedWriter } from "../util/batched-writer.js";
-import { remoteAddress } from "../util/peer.js";
+import { peerCertificate, remoteAddress } from "../util/peer.js";
+import type { PeerCertificate } from "node:tls";
 import { MessageQueue } from "../util/message-queue.js";
 
 /**
@@ -24,8 +25,16 @@ export interface ServerCall {
   readonly path: string;
   /** The request metadata (custom headers sent by the client). */
   readonly metadata: Metadata;
-  /** The remote address, `host:port` (`[v6]:port` for IPv6). */
+  /** The remote address, `host:port` (`[v6]:port` for IPv6), or `unix:` on a UNIX socket. */
   readonly peer: string;
+  /**
+   * The client's certificate on a TLS connection where the client presented
+   * one (mutual TLS: the server's `tls.requireClientCert`), already verified
+   * against the server's `tls.ca`; undefined otherwise. Node's
+   * `PeerCertificate`: `subject.CN`, `subjectaltname`, `fingerprint256`,
+   * `raw` (DER), ...
+   */
+  readonly peerCertificate: PeerCertificate | undefined;
   /** The client's user-agent header, if it sent one. */
   readonly userAgent: string | undefined;
   /**
@@ -193,6 +202,10 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
 
   get peer(): string {
     return remoteAddress(this.#stream.session?.socket as Socket | undefined);
+  }
+
+  get peerCertificate(): PeerCertificate | undefined {
+    return peerCertificate(this.#stream.session?.socket);
   }
 
   get signal(): AbortSignal {

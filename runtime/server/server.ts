@@ -24,8 +24,17 @@ import { closeSession } from "../util/close-session.js";
 import { dispatch } from "./dispatch.js";
 import { RouteTable } from "./routes.js";
 import { RESPOND_END, ServerCallImpl, type ServerCall, type ServerCallOptions } from "./server-call.js";
+import { manageConnection } from "./connection.js";
+import { connectionPolicy, type ConnectionPolicy, type ServerConnectionOptions } from "./connection-options.js";
+import { secureServerOptions, type ServerTlsOptions } from "./server-tls.js";
 
-export interface ServerOptions {
+/** Options of a Server; keepalive, connection limits and window sizes are in `ServerConnectionOptions`. */
+export interface ServerOptions extends ServerConnectionOptions {
+  /**
+   * Serve over TLS (HTTP/2 with ALPN h2) with this key and certificate, and
+   * with `requireClientCert`, mutual TLS. Default: plain-text HTTP/2 (h2c).
+   */
+  tls?: ServerTlsOptions;
   /** Largest request message accepted, in bytes (default 4 MiB, the gRPC default). */
   maxReceiveMessageSize?: number;
   /** Largest response message sent, in bytes (default: no limit beyond 4 GiB). */
@@ -71,11 +80,22 @@ export interface ServerOptions {
   propagateContext?: boolean;
 }
 
-/** Where a server listens. `port: 0` picks a free port. */
-export interface ListenOptions {
+/** Where a server listens: a TCP port (`port: 0` picks a free one), or a UNIX socket path. */
+export type ListenOptions = TcpListenOptions | UnixListenOptions;
+
+/** A TCP port, on `host` or every interface. */
+export interface TcpListenOptions {
   port: number;
   /** Default: every interface. */
   host?: string;
+}
+
+/**
+ * A UNIX domain socket at `path` (clients: `unix:/path` in grpc-js and
+ * grpc-go). The file must not exist yet; `close()` removes it.
+ */
+export interface UnixListenOptions {
+  path: string;
 }
 
 /** Options of `server.close()`. */
@@ -115,7 +135,8 @@ export class Server {
   readonly #propagateContext: boolean;
   readonly #callOptions: ServerCallOptions;
   readonly #maxHeaderListSize: number;
-  readonly #http2: http2.Http2Server;
+  readonly #http2: http2.Http2Server | http2.Http2SecureServer;
+  readonly #connectionPolicy: ConnectionPolicy;
   readonly #sessions = new Set<http2.ServerHttp2Session>();
   readonly #calls = new Set<ServerCallImpl<never, never>>();
   readonly #shutdown = new AbortController();
@@ -139,15 +160,23 @@ export class Server {
     };
     const maxHeaderListSize = options.maxHeaderListSize ?? options.http2Settings?.maxHeaderListSize ?? DEFAULT_MAX_HEADER_LIST_SIZE;
     this.#maxHeaderListSize = maxHeaderListSize;
-    this.#http2 = http2.createServer({
-      settings: { ...options.http2Settings, maxHeaderListSize },
+    this.#connectionPolicy = connectionPolicy(options);
+    const serverOptions: http2.ServerOptions = {
+      settings: {
+        ...options.http2Settings,
+        ...(options.maxConcurrentStreams !== undefined ? { maxConcurrentStreams: options.maxConcurrentStreams } : {}),
+        ...(options.streamWindowSize !== undefined ? { initialWindowSize: options.streamWindowSize } : {}),
+        maxHeaderListSize,
+      },
       // node:http2 also limits the number of fields (128); the byte limit above is the one that counts.
       maxHeaderListPairs: headerPairsFor(maxHeaderListSize),
       // Node refuses to send header blocks over 64 KiB; the client's advertised limit is what applies.
       maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
       // Node's 10 MB session memory cap is lifted as on the channel: flow control bounds buffering.
       maxSessionMemory: Number.MAX_SAFE_INTEGER,
-    });
+    };
+    this.#http2 =
+      options.tls === undefined ? http2.createServer(serverOptions) : http2.createSecureServer({ ...serverOptions, ...secureServerOptions(options.tls) });
     this.#http2.on("session", (session) => this.#onSession(session));
     this.#http2.on("stream", (stream, headers) => this.#onStream(stream, headers));
   }
@@ -183,16 +212,22 @@ export class Server {
     return this.#shutdown.signal;
   }
 
-  /** Starts listening. Resolves with the address, including the port picked for `port: 0`. */
-  listen(options: ListenOptions): Promise<{ host: string; port: number }> {
+  /** Starts listening on TCP. Resolves with the address, including the port picked for `port: 0`. */
+  listen(options: TcpListenOptions): Promise<{ host: string; port: number }>;
+  /** Starts listening on a UNIX socket. Resolves with its path. */
+  listen(options: UnixListenOptions): Promise<{ path: string }>;
+  listen(options: ListenOptions): Promise<{ host: string; port: number } | { path: string }> {
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       this.#http2.once("error", onError);
-      this.#http2.listen(options.port, options.host, () => {
+      const listening = () => {
         this.#http2.off("error", onError);
-        const address = this.#http2.address() as AddressInfo;
-        resolve({ host: address.address, port: address.port });
-      });
+        const address = this.#http2.address();
+        if (typeof address === "string" || address === null) resolve({ path: address ?? "" });
+        else resolve({ host: (address as AddressInfo).address, port: (address as AddressInfo).port });
+      };
+      if ("path" in options) this.#http2.listen(options.path, listening);
+      else this.#http2.listen(options.port, options.host, listening);
     });
   }
 
@@ -268,7 +303,11 @@ export class Server {
     session.on("close", () => this.#sessions.delete(session));
     // Session errors (a peer that vanished, a protocol error) close the session; never crash.
     session.on("error", () => {});
-    if (this.#closing) session.close();
+    if (this.#closing) {
+      session.close();
+      return;
+    }
+    manageConnection(session, this.#connectionPolicy);
   }
 
   get #closing(): boolean {

@@ -5,8 +5,17 @@ import { fileURLToPath } from "node:url";
 
 const protoDir = fileURLToPath(new URL("../../proto", import.meta.url));
 
-export function grpcJsGreeterClient(address: string, options?: grpc.ChannelOptions): grpc.Client & Record<string, Function> {
+/** The Greeter service definition, as grpc-js servers and clients take it. */
+export function grpcJsGreeterService(): grpc.ServiceClientConstructor {
   const definition = protoLoader.loadSync("greeter/v1/greeter.proto", { includeDirs: [protoDir], keepCase: true, defaults: true });
-  const Greeter = (grpc.loadPackageDefinition(definition) as { greeter: { v1: { Greeter: grpc.ServiceClientConstructor } } }).greeter.v1.Greeter;
-  return new Greeter(address, grpc.credentials.createInsecure(), options) as unknown as grpc.Client & Record<string, Function>;
+  return (grpc.loadPackageDefinition(definition) as { greeter: { v1: { Greeter: grpc.ServiceClientConstructor } } }).greeter.v1.Greeter;
+}
+
+export function grpcJsGreeterClient(
+  address: string,
+  options?: grpc.ChannelOptions,
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+): grpc.Client & Record<string, Function> {
+  const Greeter = grpcJsGreeterService();
+  return new Greeter(address, credentials, options) as unknown as grpc.Client & Record<string, Function>;
 }
