@@ -2,7 +2,7 @@
 // the gRPC interop spec in `--flag value` or `--flag=value` form, usage errors
 // (exit 2), the case names, and the loop that runs cases and prints
 // `PASS name` / `FAIL name: reason` and `N passed, M failed`.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -114,9 +114,98 @@ function parseValue(name: string, kind: FlagKind, raw: string): string | number 
   }
 }
 
-/** Rejects `--use_tls true`: the runtime speaks plain-text HTTP/2 (h2c) only. */
-export function rejectTls(useTls: boolean | undefined): void {
-  if (useTls === true) throw new UsageError("TLS is not supported yet: run with --use_tls=false (or leave the flag out)");
+/** The TLS flags of the clients (the interop spec's, plus file paths: this repository ships no test CA). */
+export const CLIENT_TLS_FLAGS = {
+  use_tls: "boolean",
+  use_test_ca: "boolean",
+  ca_file: "string",
+  server_host_override: "string",
+  cert_file: "string",
+  key_file: "string",
+} as const satisfies FlagSpec;
+
+/** The TLS flags of the servers. */
+export const SERVER_TLS_FLAGS = {
+  use_tls: "boolean",
+  cert_file: "string",
+  key_file: "string",
+  ca_file: "string",
+  require_client_cert: "boolean",
+} as const satisfies FlagSpec;
+
+/** The client TLS flags' usage lines. */
+export const CLIENT_TLS_USAGE = `  --use_tls               true: connect over TLS (default false)
+  --use_test_ca           true: trust the CA in --ca_file instead of the system roots (needs --ca_file)
+  --ca_file               PEM file of the trusted root(s)
+  --server_host_override  the name the server's certificate is checked against (SNI and :authority)
+  --cert_file, --key_file PEM client certificate and key, for servers that require one (mTLS)`;
+
+/** The server TLS flags' usage lines. */
+export const SERVER_TLS_USAGE = `  --use_tls              true: serve over TLS (default false; needs --cert_file and --key_file)
+  --cert_file, --key_file  PEM server certificate (chain) and key
+  --require_client_cert  true: mutual TLS, clients must present a certificate from --ca_file
+  --ca_file              PEM file of the roots client certificates must chain to`;
+
+/** What a client's TLS flags ask for: the file contents, read. */
+export interface ClientTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  serverName?: string;
+}
+
+/** What a server's TLS flags ask for. */
+export interface ServerTls {
+  key: Buffer;
+  cert: Buffer;
+  ca?: Buffer;
+  requireClientCert: boolean;
+}
+
+function readFlagFile(flag: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`cannot read --${flag} ${path}: ${(error as Error).message}`);
+  }
+}
+
+function requireTlsFor(flags: Record<string, unknown>, names: readonly string[]): void {
+  const stray = names.filter((name) => flags[name] !== undefined && flags[name] !== false);
+  if (stray.length > 0) throw new UsageError(`${stray.map((n) => `--${n}`).join(", ")} only apply with --use_tls true`);
+}
+
+/** The client's TLS setup from its flags, or undefined for plain text. */
+export function clientTls(flags: ParsedFlags<typeof CLIENT_TLS_FLAGS>): ClientTls | undefined {
+  if (flags.use_tls !== true) {
+    requireTlsFor(flags, ["use_test_ca", "ca_file", "server_host_override", "cert_file", "key_file"]);
+    return undefined;
+  }
+  if (flags.use_test_ca === true && flags.ca_file === undefined) throw new UsageError("--use_test_ca needs --ca_file (the test CA's PEM file)");
+  if ((flags.cert_file === undefined) !== (flags.key_file === undefined)) throw new UsageError("--cert_file and --key_file go together");
+  const tls: ClientTls = {};
+  if (flags.ca_file !== undefined) tls.ca = readFlagFile("ca_file", flags.ca_file);
+  if (flags.cert_file !== undefined) tls.cert = readFlagFile("cert_file", flags.cert_file);
+  if (flags.key_file !== undefined) tls.key = readFlagFile("key_file", flags.key_file);
+  if (flags.server_host_override !== undefined) tls.serverName = flags.server_host_override;
+  return tls;
+}
+
+/** The server's TLS setup from its flags, or undefined for plain text. */
+export function serverTls(flags: ParsedFlags<typeof SERVER_TLS_FLAGS>): ServerTls | undefined {
+  if (flags.use_tls !== true) {
+    requireTlsFor(flags, ["cert_file", "key_file", "ca_file", "require_client_cert"]);
+    return undefined;
+  }
+  if (flags.cert_file === undefined || flags.key_file === undefined) throw new UsageError("--use_tls true needs --cert_file and --key_file");
+  if (flags.require_client_cert === true && flags.ca_file === undefined) throw new UsageError("--require_client_cert needs --ca_file");
+  const tls: ServerTls = {
+    cert: readFlagFile("cert_file", flags.cert_file),
+    key: readFlagFile("key_file", flags.key_file),
+    requireClientCert: flags.require_client_cert ?? false,
+  };
+  if (flags.ca_file !== undefined) tls.ca = readFlagFile("ca_file", flags.ca_file);
+  return tls;
 }
 
 /** Where `npm run generate` writes the interop service's TypeScript. */
@@ -191,7 +280,7 @@ export const CLIENT_FLAGS = {
   server_host: "string",
   server_port: "port",
   test_case: "string",
-  use_tls: "boolean",
+  ...CLIENT_TLS_FLAGS,
 } as const satisfies FlagSpec;
 
 /** `host:port`, with brackets for an IPv6 host. */

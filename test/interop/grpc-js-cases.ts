@@ -2,7 +2,7 @@
 // Same cases and expectations as cases.ts, written the way a grpc-js user would.
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import type { CaseName } from "./args.js";
+import type { CaseName, ClientTls } from "./args.js";
 
 /**
  * The extra cases this client runs by name (see EXTRA_CASE_NAMES): the server's metadata echo, and the
@@ -50,15 +50,25 @@ const NO_COMPRESS = 2;
 export class GrpcJsCases {
   readonly #target: string;
   readonly #client: grpc.Client;
+  readonly #credentials: grpc.ChannelCredentials;
+  readonly #options: grpc.ChannelOptions;
   #gzip: grpc.Client | undefined;
 
-  constructor(target: string) {
+  /** `tls`: connect over TLS (`createSsl`), trusting `tls.ca`, with `tls.serverName` as grpc-js's ssl_target_name_override. */
+  constructor(target: string, tls?: ClientTls) {
     this.#target = target;
-    this.#client = new grpc.Client(target, grpc.credentials.createInsecure());
+    this.#credentials =
+      tls === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
+    this.#options =
+      tls?.serverName === undefined ? {} : { "grpc.ssl_target_name_override": tls.serverName, "grpc.default_authority": tls.serverName };
+    this.#client = new grpc.Client(target, this.#credentials, this.#options);
   }
 
   run(name: CaseName | GrpcJsExtraCaseName): Promise<void> {
-    return cases[name](this.#client, () => (this.#gzip ??= new grpc.Client(this.#target, grpc.credentials.createInsecure(), { "grpc.default_compression_algorithm": GZIP })));
+    return cases[name](
+      this.#client,
+      () => (this.#gzip ??= new grpc.Client(this.#target, this.#credentials, { ...this.#options, "grpc.default_compression_algorithm": GZIP })),
+    );
   }
 
   close(): void {

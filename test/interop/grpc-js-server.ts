@@ -1,6 +1,6 @@
 // The interop test server on @grpc/grpc-js, the reference peer for our client:
 //
-//   node --import tsx test/interop/grpc-js-server.ts --port 0 [--host 127.0.0.1] [--use_tls false]
+//   node --import tsx test/interop/grpc-js-server.ts --port 0 [--host 127.0.0.1] [--use_tls false] [TLS flags as server.ts]
 //
 // Same behaviour and output as server.ts: prints `listening on HOST:PORT`,
 // runs until SIGTERM or SIGINT, then shuts down and exits 0.
@@ -11,7 +11,7 @@
 // currently not supported"), so `response_compressed` is ignored.
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
-import { UsageError, parseFlags, rejectTls, runMain } from "./args.js";
+import { SERVER_TLS_FLAGS, SERVER_TLS_USAGE, UsageError, parseFlags, runMain, serverTls } from "./args.js";
 import {
   TestService,
   type BoolValue,
@@ -25,7 +25,9 @@ import {
   type StreamingOutputCallResponse,
 } from "./grpc-js-proto.js";
 
-const USAGE = `usage: node --import tsx test/interop/grpc-js-server.ts --port PORT [--host HOST] [--use_tls false]`;
+const USAGE = `usage: node --import tsx test/interop/grpc-js-server.ts --port PORT [--host HOST] [TLS flags]
+
+${SERVER_TLS_USAGE}`;
 const ECHO_INITIAL = "x-grpc-test-echo-initial";
 const ECHO_TRAILING = "x-grpc-test-echo-trailing-bin";
 const CLOSE_GRACE_MS = 5_000;
@@ -220,15 +222,19 @@ const implementation: grpc.UntypedServiceImplementation = {
 };
 
 await runMain(USAGE, async () => {
-  const flags = parseFlags(process.argv.slice(2), { port: "port", host: "string", use_tls: "boolean" });
-  rejectTls(flags.use_tls);
+  const flags = parseFlags(process.argv.slice(2), { port: "port", host: "string", ...SERVER_TLS_FLAGS });
+  const tls = serverTls(flags);
+  const credentials =
+    tls === undefined
+      ? grpc.ServerCredentials.createInsecure()
+      : grpc.ServerCredentials.createSsl(tls.ca ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.requireClientCert);
   if (flags.port === undefined) throw new UsageError("--port is required (0 picks a free port)");
   const host = flags.host ?? "127.0.0.1";
 
   const server = new grpc.Server({ interceptors: [recordCompressedFlag] });
   server.addService(TestService, implementation);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${flags.port}`, grpc.ServerCredentials.createInsecure(), (error, port) =>
+    server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${flags.port}`, credentials, (error, port) =>
       error ? reject(error) : resolve(port),
     ),
   );

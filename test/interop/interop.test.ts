@@ -3,7 +3,9 @@
 //   our client     → grpc-js server   (child process)
 //   grpc-js client → our server       (child process)
 //   our client     → our server       (child process)
-//   the CLI programs themselves (exit codes, summary line, --use_tls true)
+//   the CLI programs themselves (exit codes, summary line, usage errors)
+//   TLS and mutual TLS: our client ↔ grpc-js server, grpc-js client ↔ our server, and
+//     our CLI client ↔ our CLI server, with certificates made at test time
 //   Python grpcio (C core), both ways, when Debian's python3-grpcio is installed
 //
 // Each direction runs the ten core cases (the `all` of the CLIs) and, as
@@ -33,6 +35,7 @@ import {
   type CompressionCaseName,
 } from "./args.js";
 import { GRPC_JS_EXTRA_CASE_NAMES, GrpcJsCases } from "./grpc-js-cases.js";
+import { OVERRIDE_HOST, testCerts } from "../connection/certs.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NODE = process.execPath;
@@ -342,19 +345,14 @@ describe("command-line programs", () => {
     assert.match(result.stderr, /1 of 1 case\(s\) failed: empty_unary/);
   });
 
-  for (const [program, args] of [
-    ["client.ts", ["--server_port", "1", "--test_case", "all", "--use_tls", "true"]],
-    ["client.ts", ["--server_port=1", "--test_case=all", "--use_tls=true"]],
-    ["server.ts", ["--port", "0", "--use_tls", "true"]],
-    ["grpc-js-client.ts", ["--server_port", "1", "--test_case", "all", "--use_tls", "true"]],
-  ] as const) {
-    test(`${program} ${args.join(" ")} is refused: TLS is not supported yet`, { timeout: CLI_TIMEOUT_MS }, async () => {
-      const result = await runCli(NODE, ours(program, ...args));
-      assert.notEqual(result.code, 0);
-      assert.match(result.stderr, /TLS is not supported yet/);
-      assert.equal(result.stdout, "");
-    });
-  }
+  test("client.ts --use_tls true reaches for TLS: against a closed port it fails the case, UNAVAILABLE", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const probe = new Server();
+    const { port } = await probe.listen({ host: "127.0.0.1", port: 0 });
+    await probe.close();
+    const result = await runCli(NODE, ours("client.ts", "--server_port", String(port), "--test_case", "empty_unary", "--use_tls", "true"));
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /^FAIL empty_unary: UNAVAILABLE: /m);
+  });
 
   for (const [program, args, message] of [
     ["client.ts", ["--server_port", "1", "--test_case", "no_such_case"], /unknown test case "no_such_case"/],
@@ -362,6 +360,13 @@ describe("command-line programs", () => {
     ["client.ts", ["--server_port", "http", "--test_case", "all"], /"http" is not a port number/],
     ["client.ts", ["--test_case", "all"], /--server_port is required/],
     ["server.ts", ["--prot", "1"], /unknown flag --prot/],
+    ["server.ts", ["--port", "0", "--use_tls", "true"], /--use_tls true needs --cert_file and --key_file/],
+    ["grpc-js-server.ts", ["--port", "0", "--use_tls"], /--use_tls true needs --cert_file and --key_file/],
+    ["server.ts", ["--port", "0", "--use_tls", "--cert_file", "x.pem", "--key_file", "/nonexistent.key"], /cannot read --cert_file x\.pem/],
+    ["server.ts", ["--port", "0", "--cert_file", "x.pem"], /--cert_file only apply with --use_tls true/],
+    ["client.ts", ["--server_port", "1", "--test_case", "all", "--ca_file", "ca.pem"], /--ca_file only apply with --use_tls true/],
+    ["client.ts", ["--server_port", "1", "--test_case", "all", "--use_tls", "--use_test_ca"], /--use_test_ca needs --ca_file/],
+    ["grpc-js-client.ts", ["--server_port", "1", "--test_case", "all", "--use_tls", "--cert_file", "c.pem"], /--cert_file and --key_file go together/],
   ] as const) {
     test(`${program} ${args.join(" ")} is a usage error`, { timeout: CLI_TIMEOUT_MS }, async () => {
       const result = await runCli(NODE, ours(program, ...args));
@@ -370,6 +375,94 @@ describe("command-line programs", () => {
       assert.match(result.stderr, /usage:/);
     });
   }
+});
+
+// ---------------------------------------------------------------------------
+// TLS and mutual TLS, both ways with grpc-js and between our own CLIs
+
+describe("TLS and mTLS", () => {
+  const certs = testCerts();
+  /** The cases run over TLS: every call shape, metadata and a status. */
+  const TLS_CASES = ["empty_unary", "large_unary", "client_streaming", "server_streaming", "ping_pong", "status_code_and_message", "custom_metadata"] as const;
+  const serverArgs = (mtls: boolean) => [
+    "--use_tls", "true", "--cert_file", certs.server.certFile, "--key_file", certs.server.keyFile,
+    ...(mtls ? ["--require_client_cert", "true", "--ca_file", certs.ca.certFile] : []),
+  ];
+  // By IP, with the certificate checked against the override name, as the official interop runs.
+  const clientTls = (mtls: boolean) => ({
+    ca: certs.ca.cert,
+    serverName: OVERRIDE_HOST,
+    ...(mtls ? { cert: certs.client.cert, key: certs.client.key } : {}),
+  });
+
+  for (const mtls of [false, true]) {
+    const kind = mtls ? "mTLS" : "TLS";
+    describe(`our client → grpc-js server over ${kind}`, () => {
+      let server: Peer;
+      let channel: Channel;
+      before(async () => {
+        server = await startServer("grpc-js server", NODE, ours("grpc-js-server.ts", ...serverArgs(mtls)));
+        channel = new Channel(server.target, { tls: clientTls(mtls) });
+      }, { timeout: START_TIMEOUT_MS + 5_000 });
+      after(async () => {
+        await channel?.close();
+        await server?.stop();
+      }, { timeout: STOP_TIMEOUT_MS + 15_000 });
+      for (const name of TLS_CASES) test(name, { timeout: CASE_TIMEOUT_MS }, () => runCase(name, channel));
+      if (mtls) {
+        test("without a client certificate: UNAVAILABLE, TLS handshake failed", { timeout: CASE_TIMEOUT_MS }, async () => {
+          await using anonymous = new Channel(server.target, { tls: clientTls(false) });
+          await assert.rejects(runCase("empty_unary", anonymous), /UNAVAILABLE: .*TLS handshake with .* failed/);
+        });
+      }
+    });
+
+    describe(`grpc-js client → our server over ${kind}`, () => {
+      let server: Peer;
+      let client: GrpcJsCases;
+      before(async () => {
+        server = await startServer("tsgrpc server", NODE, ours("server.ts", ...serverArgs(mtls)));
+        client = new GrpcJsCases(server.target, clientTls(mtls));
+      }, { timeout: START_TIMEOUT_MS + 5_000 });
+      after(async () => {
+        client?.close();
+        await server?.stop();
+      }, { timeout: STOP_TIMEOUT_MS + 15_000 });
+      for (const name of TLS_CASES) test(name, { timeout: CASE_TIMEOUT_MS }, () => client.run(name));
+      if (mtls) {
+        test("a grpc-js client without a certificate is refused (UNAVAILABLE)", { timeout: CASE_TIMEOUT_MS }, async () => {
+          const anonymous = new GrpcJsCases(server.target, clientTls(false));
+          try {
+            await assert.rejects(anonymous.run("empty_unary"), /UNAVAILABLE/);
+          } finally {
+            anonymous.close();
+          }
+        });
+      }
+    });
+  }
+
+  describe("the CLIs over mTLS: client.ts and grpc-js-client.ts → server.ts", () => {
+    let server: Peer;
+    before(async () => {
+      server = await startServer("tsgrpc server", NODE, ours("server.ts", ...serverArgs(true)));
+    }, { timeout: START_TIMEOUT_MS + 5_000 });
+    after(async () => {
+      await server?.stop();
+    }, { timeout: STOP_TIMEOUT_MS + 15_000 });
+    const clientArgs = () => [
+      "--server_host", "127.0.0.1", "--server_port", String(server.port), "--test_case", "all",
+      "--use_tls", "true", "--use_test_ca", "true", "--ca_file", certs.ca.certFile, "--server_host_override", OVERRIDE_HOST,
+      "--cert_file", certs.client.certFile, "--key_file", certs.client.keyFile,
+    ];
+    for (const program of ["client.ts", "grpc-js-client.ts"]) {
+      test(`${program} --use_tls true --use_test_ca true ... --test_case all: 10 passed, 0 failed`, { timeout: CLI_TIMEOUT_MS }, async () => {
+        const result = await runCli(NODE, ours(program, ...clientArgs()));
+        assert.equal(result.code, 0, result.stdout + result.stderr);
+        assert.match(result.stdout, /^10 passed, 0 failed$/m);
+      });
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------
