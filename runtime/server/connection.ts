@@ -1,4 +1,5 @@
 import * as http2 from "node:http2";
+import type { Duplex } from "node:stream";
 import { pingLoop } from "../util/ping-loop.js";
 import type { ConnectionPolicy } from "./connection-options.js";
 import { PingPolicy } from "./ping-policy.js";
@@ -23,7 +24,8 @@ const AGE_JITTER = 0.1;
  * and cleared when the session closes.
  * @internal
  */
-export function manageConnection(session: http2.ServerHttp2Session, policy: ConnectionPolicy): void {
+export function manageConnection(session: http2.ServerHttp2Session, policy: ConnectionPolicy, socket: Duplex | undefined): void {
+  const cut = () => cutConnection(session, socket);
   let active = 0;
   let idleTimer: NodeJS.Timeout | undefined;
   let ageTimer: NodeJS.Timeout | undefined;
@@ -59,7 +61,7 @@ export function manageConnection(session: http2.ServerHttp2Session, policy: Conn
   const age = policy.maxConnectionAgeMs * (1 - AGE_JITTER + 2 * AGE_JITTER * Math.random());
   ageTimer = later(age, () => {
     drain(session, "max_age");
-    graceTimer = later(policy.maxConnectionAgeGraceMs, () => session.destroy());
+    graceTimer = later(policy.maxConnectionAgeGraceMs, cut);
   });
 
   // Enforcement: count the client's pings (Node emits "ping" for each one received).
@@ -69,7 +71,7 @@ export function manageConnection(session: http2.ServerHttp2Session, policy: Conn
     const written = bytesWritten(session);
     const sent = written - writtenAtPing > PING_ACK_BYTES;
     writtenAtPing = written;
-    if (pings.onPing(Date.now(), active, sent)) tooManyPings(session);
+    if (pings.onPing(Date.now(), active, sent)) tooManyPings(session, cut);
   });
 
   // The server's own keepalive: a client that stops answering is dropped, its calls end.
@@ -90,7 +92,7 @@ function bytesWritten(session: http2.ServerHttp2Session): number {
  * GOAWAY ENHANCE_YOUR_CALM with debug data "too_many_pings", then the
  * connection is closed, calls in flight and all (grpc-go does the same).
  */
-function tooManyPings(session: http2.ServerHttp2Session): void {
+function tooManyPings(session: http2.ServerHttp2Session, cut: () => void): void {
   if (session.destroyed) return;
   try {
     session.goaway(NGHTTP2_ENHANCE_YOUR_CALM, 0, Buffer.from("too_many_pings"));
@@ -98,7 +100,19 @@ function tooManyPings(session: http2.ServerHttp2Session): void {
     // Closing already.
   }
   // Let the GOAWAY go out first.
-  setImmediate(() => session.destroy(new Error("the client sent too many pings"), NGHTTP2_ENHANCE_YOUR_CALM));
+  setImmediate(cut);
+}
+
+/**
+ * Drops a connection as grpc-go does when it gives up on one: the socket is
+ * closed, with no RST_STREAM per call (Node's `session.destroy()` would
+ * reset each stream with the GOAWAY's code, which clients read as
+ * RESOURCE_EXHAUSTED or UNKNOWN); clients see the connection go, and fail
+ * its calls with UNAVAILABLE.
+ */
+function cutConnection(session: http2.ServerHttp2Session, socket: Duplex | undefined): void {
+  if (socket !== undefined && !socket.destroyed) socket.destroy();
+  else session.destroy();
 }
 
 /**

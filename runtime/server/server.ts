@@ -140,6 +140,8 @@ export class Server {
   readonly #sessions = new Set<http2.ServerHttp2Session>();
   readonly #calls = new Set<ServerCallImpl<never, never>>();
   readonly #shutdown = new AbortController();
+  /** The socket of the session being made (see the constructor). */
+  #newSocket: Duplex | undefined;
 
   constructor(options: ServerOptions = {}) {
     for (const codec of [protoCodec, jsonCodec, ...(options.codecs ?? [])]) {
@@ -177,6 +179,10 @@ export class Server {
     };
     this.#http2 =
       options.tls === undefined ? http2.createServer(serverOptions) : http2.createSecureServer({ ...serverOptions, ...secureServerOptions(options.tls) });
+    // node:http2 makes each session synchronously inside the socket's "connection" ("secureConnection"
+    // for TLS) event; noted just before, the socket lets connection policies cut a connection
+    // without per-stream resets, as a dropped TCP connection (see connection.ts).
+    this.#http2.prependListener(options.tls === undefined ? "connection" : "secureConnection", (socket: Duplex) => (this.#newSocket = socket));
     this.#http2.on("session", (session) => this.#onSession(session));
     this.#http2.on("stream", (stream, headers) => this.#onStream(stream, headers));
   }
@@ -307,7 +313,9 @@ export class Server {
       session.close();
       return;
     }
-    manageConnection(session, this.#connectionPolicy);
+    const socket = this.#newSocket;
+    this.#newSocket = undefined;
+    manageConnection(session, this.#connectionPolicy, socket);
   }
 
   get #closing(): boolean {
