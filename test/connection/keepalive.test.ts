@@ -14,38 +14,7 @@ import { grpcJsGreeterClient } from "../services/grpc-js-greeter.js";
 import { eventually, sleep } from "../runtime/harness.js";
 import { startGrpcJsGreeter } from "./grpc-js-greeter-server.js";
 import { startProxy } from "./pausable-proxy.js";
-
-/** LotsOfReplies sends "first", waits `count` ms (or until the call ends) and sends "last". */
-class Slow extends GreeterService {
-  /** When handlers saw their call's signal abort. */
-  readonly aborted: number[] = [];
-  override async *lotsOfReplies(request: HelloRequest, call?: ServerCall) {
-    yield { message: "first" };
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, request.count);
-      call?.signal.addEventListener("abort", () => {
-        this.aborted.push(Date.now());
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    yield { message: "last" };
-  }
-}
-
-async function serve(options: ServerOptions = {}) {
-  const service = new Slow();
-  const server = new Server(options).add(service);
-  const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
-  return { server, service, port, [Symbol.asyncDispose]: () => server.forceClose() };
-}
-
-/** Reads a LotsOfReplies call to the end; resolves with the messages. */
-async function readAll(replies: AsyncIterable<{ message: string }>): Promise<string[]> {
-  const messages = [];
-  for await (const reply of replies) messages.push(reply.message);
-  return messages;
-}
+import { readAll, serve } from "./slow-greeter.js";
 
 function isUnavailable(message: RegExp) {
   return (error: unknown) => {
