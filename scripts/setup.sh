@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need, when it is missing: Debian's protoc, gRPC protos and Python gRPC
-# (interop peer and second protoc), then the npm dependencies. Runs before `npm test` (pretest),
+# (interop peer and second protoc), openssl (test certificates), then the npm dependencies. Runs before `npm test` (pretest),
 # so the README's test command works on a fresh machine. Does nothing when all is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ need_apt=()
 [ -x /usr/bin/protoc ] || need_apt+=(protobuf-compiler)
 [ -f /usr/share/grpc-proto/grpc/testing/test.proto ] || need_apt+=(grpc-proto)
 [ -x /usr/bin/grpc_python_plugin ] || need_apt+=(protobuf-compiler-grpc)
+[ -x /usr/bin/openssl ] || need_apt+=(openssl)  # test certificates (test/connection/certs.ts)
 if ! /usr/bin/python3 -c "import grpc, google.protobuf" >/dev/null 2>&1; then need_apt+=(python3-grpcio python3-protobuf); fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
