@@ -12,6 +12,7 @@ import type { HelloRequest } from "../../examples/gen/greeter/v1/greeter_pb.js";
 import { GreeterService } from "../../examples/greeter-service.js";
 import { grpcJsGreeterClient } from "../services/grpc-js-greeter.js";
 import { eventually, sleep } from "../runtime/harness.js";
+import { ClientKeepalive } from "../../runtime/client/keepalive.js";
 import { startGrpcJsGreeter } from "./grpc-js-greeter-server.js";
 import { startProxy } from "./pausable-proxy.js";
 import { readAll, serve } from "./slow-greeter.js";
@@ -139,6 +140,17 @@ describe("server keepalive enforcement", () => {
     await assert.rejects(replies.next(), isUnavailable(/./));
   });
 
+  it("the channel doubles its keepalive time after a \"too_many_pings\" GOAWAY (A8)", async () => {
+    await using peer = await serve({ keepaliveEnforcement: { minTimeMs: 1, permitWithoutCalls: false } });
+    const keepalive = new ClientKeepalive({ timeMs: 20, permitWithoutCalls: true });
+    const session = http2.connect(`http://127.0.0.1:${peer.port}`);
+    session.on("error", () => {});
+    keepalive.attach(session, () => false);
+    await new Promise((resolve) => session.once("goaway", resolve));
+    assert.equal(keepalive.timeMs, 40);
+    session.destroy();
+  });
+
   it("the same client is fine when minTimeMs allows its rate", async () => {
     await using peer = await serve({ keepaliveEnforcement: { minTimeMs: 10 } });
     await using channel = new Channel(`127.0.0.1:${peer.port}`, { keepalive: { timeMs: 20 } });
@@ -196,6 +208,15 @@ describe("server keepalive enforcement", () => {
     // ENHANCE_YOUR_CALM as RESOURCE_EXHAUSTED (so it does against grpc-go, whose GOAWAY is the same).
     assert.equal(refused.code, grpc.status.RESOURCE_EXHAUSTED, refused.message);
     assert.deepEqual(await run({ keepaliveEnforcement: { minTimeMs: 10 } }), ["first", "last"]);
+  });
+});
+
+describe("keepalive options", () => {
+  it("times that are not positive numbers are refused when the channel or server is made", () => {
+    assert.throws(() => new Channel("127.0.0.1:1", { keepalive: { timeMs: 0 } }), /keepalive\.timeMs must be a positive number/);
+    assert.throws(() => new Channel("127.0.0.1:1", { keepalive: { timeMs: 1_000, timeoutMs: Number.NaN } }), /keepalive\.timeoutMs/);
+    assert.throws(() => new Server({ keepalive: { timeMs: -1 } }), /ServerOptions\.keepalive\.timeMs/);
+    assert.throws(() => new Server({ maxConnectionAgeMs: 0 }), /ServerOptions\.maxConnectionAgeMs/);
   });
 });
 
