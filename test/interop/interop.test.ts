@@ -6,7 +6,7 @@
 //   the CLI programs themselves (exit codes, summary line, usage errors)
 //   TLS and mutual TLS: our client ↔ grpc-js server, grpc-js client ↔ our server, and
 //     our CLI client ↔ our CLI server, with certificates made at test time
-//   Python grpcio (C core), both ways, when Debian's python3-grpcio is installed
+//   Python grpcio (C core), both ways, plain text and mutual TLS
 //
 // Each direction runs the ten core cases (the `all` of the CLIs) and, as
 // `extra: ...` subtests, the extra cases that client implements, and the
@@ -578,5 +578,40 @@ describe("python grpcio (C core)", () => {
     for (const name of ["server_compressed_unary", "server_compressed_streaming"] as const) {
       test(`compression: ${name}`, { timeout: CASE_TIMEOUT_MS }, () => runCase(name, channel));
     }
+  });
+  describe("over mutual TLS, both ways", () => {
+    const certs = testCerts();
+    const serverArgs = [
+      "--use_tls", "true", "--cert_file", certs.server.certFile, "--key_file", certs.server.keyFile,
+      "--require_client_cert", "true", "--ca_file", certs.ca.certFile,
+    ];
+    test("python client → our mTLS server: all 10 cases pass", { timeout: START_TIMEOUT_MS + CLI_TIMEOUT_MS }, async () => {
+      const server = await startServer("tsgrpc server", NODE, ours("server.ts", ...serverArgs));
+      try {
+        const run = await runCli(PYTHON, python("client.py", "--server_port", String(server.port), "--test_case", "all",
+          "--use_tls", "true", "--use_test_ca", "true", "--ca_file", certs.ca.certFile, "--server_host_override", OVERRIDE_HOST,
+          "--cert_file", certs.client.certFile, "--key_file", certs.client.keyFile));
+        assert.equal(run.code, 0, run.stdout + run.stderr);
+        assert.match(run.stdout, /^10 passed, 0 failed$/m);
+      } finally {
+        await server.stop();
+      }
+    });
+
+    describe("our client → python mTLS server", () => {
+      let server: Peer;
+      let channel: Channel;
+      before(async () => {
+        server = await startServer("python server", PYTHON, python("server.py", ...serverArgs));
+        channel = new Channel(server.target, { tls: { ca: certs.ca.cert, cert: certs.client.cert, key: certs.client.key, serverName: OVERRIDE_HOST } });
+      }, { timeout: START_TIMEOUT_MS + 5_000 });
+      after(async () => {
+        await channel?.close();
+        await server?.stop();
+      }, { timeout: STOP_TIMEOUT_MS + 15_000 });
+      for (const name of ["empty_unary", "large_unary", "client_streaming", "server_streaming", "ping_pong", "status_code_and_message"] as const) {
+        test(name, { timeout: CASE_TIMEOUT_MS }, () => runCase(name, channel));
+      }
+    });
   });
 });

@@ -1,6 +1,7 @@
 """The interop test client on Python grpcio (the C core), a peer for our server.
 
     /usr/bin/python3 test/interop/python/client.py --server_port 8080 --test_case all [--server_host 127.0.0.1] [--use_tls false]
+    (TLS: --use_tls true --use_test_ca true --ca_file ca.pem [--server_host_override NAME] [--cert_file c.pem --key_file c.key])
 
 Prints `PASS name` or `FAIL name: reason` per case, then `N passed, M failed`;
 exits 1 when a case failed, 2 on a command-line mistake.
@@ -143,13 +144,31 @@ def main():
     parser.add_argument("--server_port", type=int, required=True)
     parser.add_argument("--test_case", required=True, choices=["all", *names])
     parser.add_argument("--use_tls", type=flag_bool, default=False)
+    parser.add_argument("--use_test_ca", type=flag_bool, default=False, help="trust the CA in --ca_file")
+    parser.add_argument("--ca_file", help="PEM file of the trusted root(s)")
+    parser.add_argument("--server_host_override", help="name the server's certificate is checked against")
+    parser.add_argument("--cert_file", help="PEM client certificate, for mTLS")
+    parser.add_argument("--key_file", help="PEM client key, for mTLS")
     args = parser.parse_args()
-    if args.use_tls:
-        parser.error("TLS is not supported yet: run with --use_tls=false")
+    tls_only = [f for f in ("ca_file", "server_host_override", "cert_file", "key_file") if getattr(args, f) is not None]
+    if not args.use_tls and (tls_only or args.use_test_ca):
+        parser.error("--%s only apply with --use_tls true" % ", --".join(tls_only or ["use_test_ca"]))
+    if args.use_test_ca and args.ca_file is None:
+        parser.error("--use_test_ca needs --ca_file")
+    if (args.cert_file is None) != (args.key_file is None):
+        parser.error("--cert_file and --key_file go together")
 
     selected = CASES if args.test_case == "all" else [CASES[names.index(args.test_case)]]
     failed = []
-    with grpc.insecure_channel("%s:%d" % (args.server_host, args.server_port)) as channel:
+    target = "%s:%d" % (args.server_host, args.server_port)
+    if args.use_tls:
+        read = lambda path: open(path, "rb").read() if path else None
+        credentials = grpc.ssl_channel_credentials(read(args.ca_file), read(args.key_file), read(args.cert_file))
+        options = [("grpc.ssl_target_name_override", args.server_host_override)] if args.server_host_override else []
+        channel = grpc.secure_channel(target, credentials, options)
+    else:
+        channel = grpc.insecure_channel(target)
+    with channel:
         stub = test_pb2_grpc.TestServiceStub(channel)
         unimplemented = test_pb2_grpc.UnimplementedServiceStub(channel)
         for case in selected:

@@ -1,6 +1,7 @@
 """The interop test server on Python grpcio (the C core), a peer for our client.
 
     /usr/bin/python3 test/interop/python/server.py --port 0 [--host 127.0.0.1] [--use_tls false]
+    (TLS: --use_tls true --cert_file s.pem --key_file s.key [--require_client_cert true --ca_file ca.pem])
 
 Prints `listening on HOST:PORT`, serves until SIGTERM or SIGINT, then stops
 gracefully and exits 0.
@@ -101,13 +102,32 @@ def main():
     parser.add_argument("--port", type=int, required=True, help="port to listen on; 0 picks a free one")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--use_tls", type=flag_bool, default=False)
+    parser.add_argument("--cert_file", help="PEM server certificate (chain)")
+    parser.add_argument("--key_file", help="PEM server key")
+    parser.add_argument("--ca_file", help="PEM roots client certificates must chain to")
+    parser.add_argument("--require_client_cert", type=flag_bool, default=False, help="mutual TLS")
     args = parser.parse_args()
-    if args.use_tls:
-        parser.error("TLS is not supported yet: run with --use_tls=false")
+    tls_only = [f for f in ("cert_file", "key_file", "ca_file") if getattr(args, f) is not None]
+    if not args.use_tls and (tls_only or args.require_client_cert):
+        parser.error("--%s only apply with --use_tls true" % ", --".join(tls_only or ["require_client_cert"]))
+    if args.use_tls and (args.cert_file is None or args.key_file is None):
+        parser.error("--use_tls true needs --cert_file and --key_file")
+    if args.require_client_cert and args.ca_file is None:
+        parser.error("--require_client_cert needs --ca_file")
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
     test_pb2_grpc.add_TestServiceServicer_to_server(TestService(), server)
-    port = server.add_insecure_port("%s:%d" % (args.host, args.port))
+    address = "%s:%d" % (args.host, args.port)
+    if args.use_tls:
+        read = lambda path: open(path, "rb").read()
+        credentials = grpc.ssl_server_credentials(
+            [(read(args.key_file), read(args.cert_file))],
+            root_certificates=read(args.ca_file) if args.ca_file else None,
+            require_client_auth=args.require_client_cert,
+        )
+        port = server.add_secure_port(address, credentials)
+    else:
+        port = server.add_insecure_port(address)
     if port == 0:
         sys.exit("could not listen on %s:%d" % (args.host, args.port))
     server.start()
