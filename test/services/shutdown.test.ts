@@ -18,21 +18,25 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /**
  * SayHello answers after `name` ms ("forever": when aborted); LotsOfReplies sends `count` replies 20 ms apart
- * (count 0: until aborted). Records each handler's abort reason, and which server answered.
+ * (count 0: until aborted). Records each handler's abort reason, and which server answered, and counts the calls
+ * that have reached a handler (tests wait for that, not for a fixed time, before shutting down).
  */
 class SlowGreeter extends GreeterBase {
   readonly aborted: unknown[] = [];
+  started = 0;
   constructor(readonly label = "") {
     super();
   }
   readonly #example = new GreeterService();
   async sayHello(request: HelloRequest, call: ServerCall) {
+    this.started++;
     call.signal.addEventListener("abort", () => this.aborted.push(call.signal.reason));
     if (request.name === "forever") await new Promise((resolve) => call.signal.addEventListener("abort", resolve));
     else await sleep(Number(request.name));
     return { message: `${this.label}slept ${request.name}` };
   }
   async *lotsOfReplies(request: HelloRequest, call: ServerCall) {
+    this.started++;
     call.signal.addEventListener("abort", () => this.aborted.push(call.signal.reason));
     for (let i = 1; request.count === 0 || i <= request.count; i++) {
       await sleep(20);
@@ -72,7 +76,7 @@ describe("server.close({ graceMs })", () => {
     const client = new GreeterClient(channel);
     const unary = client.sayHello({ name: "150" });
     const stream = drain(client.lotsOfReplies({ name: "s", count: 15 }));
-    await sleep(30);
+    await eventually(() => greeter.started === 2, 5_000, "both calls to reach the server");
     const started = Date.now();
     await server.close({ graceMs: 5_000 });
     const took = Date.now() - started;
@@ -92,7 +96,7 @@ describe("server.close({ graceMs })", () => {
     const unary = client.sayHello({ name: "forever" }).catch((e: unknown) => e);
     const stream = drain(client.lotsOfReplies({ name: "s", count: 0 }));
     const quick = client.sayHello({ name: "50" });
-    await sleep(30);
+    await eventually(() => greeter.started === 3, 5_000, "the calls to reach the server");
     const started = Date.now();
     await server.close({ graceMs: 300 });
     const took = Date.now() - started;
@@ -112,9 +116,10 @@ describe("server.close({ graceMs })", () => {
   });
 
   it("close() without graceMs waits for the calls however long they take", async () => {
-    const { server, channel } = await listening(new SlowGreeter());
+    const greeter = new SlowGreeter();
+    const { server, channel } = await listening(greeter);
     const unary = new GreeterClient(channel).sayHello({ name: "400" });
-    await sleep(20);
+    await eventually(() => greeter.started === 1, 5_000, "the call to reach the server");
     const started = Date.now();
     await server.close();
     assert.ok(Date.now() - started >= 350);
@@ -123,7 +128,8 @@ describe("server.close({ graceMs })", () => {
   });
 
   it("sends GOAWAY(NO_ERROR) naming the last stream it will serve, and refuses new streams and connections", async () => {
-    const { server, port } = await listening(new SlowGreeter());
+    const greeter = new SlowGreeter();
+    const { server, port } = await listening(greeter);
     const session = http2.connect(`http://127.0.0.1:${port}`);
     const request = (name: string) => {
       const stream = session.request({ ":method": "POST", ":path": "/greeter.v1.Greeter/SayHello", "content-type": "application/grpc", te: "trailers" });
@@ -138,7 +144,7 @@ describe("server.close({ graceMs })", () => {
       });
     };
     const first = request("200");
-    await sleep(50);
+    await eventually(() => greeter.started === 1, 5_000, "the call to reach the server");
     const goaway = new Promise<[number, number]>((resolve) => session.once("goaway", (code, lastStreamID) => resolve([code, lastStreamID])));
     const closed = server.close({ graceMs: 5_000 });
     assert.deepEqual(await goaway, [http2.constants.NGHTTP2_NO_ERROR, 1]);
@@ -163,7 +169,8 @@ describe("server.close({ graceMs })", () => {
   });
 
   it("a grpc-js client's stream in flight finishes after the GOAWAY", async () => {
-    const { server, port, channel } = await listening(new SlowGreeter());
+    const greeter = new SlowGreeter();
+    const { server, port, channel } = await listening(greeter);
     await channel.close();
     const client = grpcJsGreeterClient(`127.0.0.1:${port}`);
     try {
@@ -171,7 +178,7 @@ describe("server.close({ graceMs })", () => {
       const messages: string[] = [];
       call.on("data", (reply) => messages.push(reply.message));
       const status = new Promise<grpc.StatusObject>((resolve) => call.on("status", resolve));
-      await sleep(30);
+      await eventually(() => greeter.started === 1, 5_000, "the call to reach the server");
       await server.close({ graceMs: 5_000 });
       assert.equal((await status).code, grpc.status.OK);
       assert.equal(messages.length, 10);
@@ -184,7 +191,8 @@ describe("server.close({ graceMs })", () => {
 describe("Channel and GOAWAY", () => {
   it("finishes the calls in flight on the old connection and opens a new one for new calls", async () => {
     // Two servers behind one channel: the first connection goes to `a`, later ones to `b`.
-    const a = new Server().add(new SlowGreeter("a:"));
+    const greeterA = new SlowGreeter("a:");
+    const a = new Server().add(greeterA);
     const b = new Server().add(new SlowGreeter("b:"));
     let connections = 0;
     const channel = new Channel("in-memory:0", {
@@ -198,7 +206,7 @@ describe("Channel and GOAWAY", () => {
       const client = new GreeterClient(channel);
       const unary = client.sayHello({ name: "300" });
       const stream = drain(client.lotsOfReplies({ name: "s", count: 15 }));
-      await sleep(30);
+      await eventually(() => greeterA.started === 2, 5_000, "both calls to reach server a");
       const first = channel.session();
       const closingA = a.close({ graceMs: 5_000 });
       // Once the channel has seen the GOAWAY, it connects anew (to b) for new calls.
