@@ -5,6 +5,7 @@ import { protoCodec } from "../codec/proto-codec.js";
 import { DEFAULT_COMPRESS_MIN_BYTES, checkCompression, type Compression } from "../compression/compression.js";
 import { DEFAULT_MAX_HEADER_LIST_SIZE, headerPairsFor } from "../protocol/header-size.js";
 import { contentTypeFor } from "../protocol/headers.js";
+import { DEFAULT_WINDOW_SIZE } from "../protocol/flow-control.js";
 import { noteChannelCreated } from "../context/call-context.js";
 import { closeSession } from "../util/close-session.js";
 import { connect, type ConnectAddress, type ConnectionOptions, type ConnectParams } from "./connect.js";
@@ -94,7 +95,7 @@ export class Channel {
     const session: http2.ClientSessionOptions = {
       settings: {
         ...options.http2Settings,
-        ...(options.streamWindowSize !== undefined ? { initialWindowSize: options.streamWindowSize } : {}),
+        initialWindowSize: options.streamWindowSize ?? options.http2Settings?.initialWindowSize ?? DEFAULT_WINDOW_SIZE,
         maxHeaderListSize,
       },
       // node:http2 also limits the number of fields (128); the byte limit above is the one that counts.
@@ -107,7 +108,7 @@ export class Channel {
     this.#connect = {
       session,
       tls: secure ? (options.tls ?? {}) : undefined,
-      connectionWindowSize: options.connectionWindowSize,
+      connectionWindowSize: options.connectionWindowSize ?? DEFAULT_WINDOW_SIZE,
       keepalive: options.keepalive === undefined ? undefined : new ClientKeepalive(options.keepalive),
       hasCalls: (s) => (this.#active.get(s) ?? 0) > 0,
       createConnection: options.createConnection,

@@ -36,12 +36,12 @@ export interface ConnectionOptions {
   keepalive?: KeepaliveOptions;
   /**
    * The connection's receive window (HTTP/2 flow control for all streams
-   * together), in bytes. Default: Node's, 65 535.
+   * together), in bytes. Default 4 MiB (as grpclib).
    */
   connectionWindowSize?: number;
   /**
    * Each stream's receive window (SETTINGS_INITIAL_WINDOW_SIZE), in bytes;
-   * same as `http2Settings.initialWindowSize`. Default: Node's, 65 535.
+   * same as `http2Settings.initialWindowSize`. Default 4 MiB (as grpclib).
    */
   streamWindowSize?: number;
 }

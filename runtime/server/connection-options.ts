@@ -1,3 +1,5 @@
+import { DEFAULT_WINDOW_SIZE } from "../protocol/flow-control.js";
+
 /**
  * The server's own keepalive (gRPC A8, server side): it pings each client
  * and closes connections whose ping goes unanswered, so the calls of a
@@ -59,9 +61,12 @@ export interface ServerConnectionOptions {
    * Default: no limit.
    */
   maxConnectionAgeGraceMs?: number;
-  /** Each connection's receive window (HTTP/2 flow control for all its streams), in bytes. Default: Node's, 65 535. */
+  /** Each connection's receive window (HTTP/2 flow control for all its streams), in bytes. Default 4 MiB (as grpclib). */
   connectionWindowSize?: number;
-  /** Each stream's receive window (SETTINGS_INITIAL_WINDOW_SIZE), in bytes. Default: Node's, 65 535. */
+  /**
+   * Each stream's receive window (SETTINGS_INITIAL_WINDOW_SIZE), in bytes;
+   * same as `http2Settings.initialWindowSize`. Default 4 MiB (as grpclib).
+   */
   streamWindowSize?: number;
 }
 
@@ -74,7 +79,7 @@ export interface ConnectionPolicy {
   readonly maxConnectionIdleMs: number;
   readonly maxConnectionAgeMs: number;
   readonly maxConnectionAgeGraceMs: number;
-  readonly connectionWindowSize: number | undefined;
+  readonly connectionWindowSize: number;
 }
 
 const HOUR = 3_600_000;
@@ -89,7 +94,7 @@ export function connectionPolicy(options: ServerConnectionOptions): ConnectionPo
     maxConnectionIdleMs: ms(options.maxConnectionIdleMs ?? Infinity, "maxConnectionIdleMs"),
     maxConnectionAgeMs: ms(options.maxConnectionAgeMs ?? Infinity, "maxConnectionAgeMs"),
     maxConnectionAgeGraceMs: ms(options.maxConnectionAgeGraceMs ?? Infinity, "maxConnectionAgeGraceMs", true),
-    connectionWindowSize: options.connectionWindowSize,
+    connectionWindowSize: options.connectionWindowSize ?? DEFAULT_WINDOW_SIZE,
   };
 }
 

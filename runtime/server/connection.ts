@@ -42,7 +42,7 @@ export function manageConnection(session: http2.ServerHttp2Session, policy: Conn
     clearTimeout(graceTimer);
   });
 
-  if (policy.connectionWindowSize !== undefined && !session.destroyed) session.setLocalWindowSize(policy.connectionWindowSize);
+  if (!session.destroyed) session.setLocalWindowSize(policy.connectionWindowSize);
 
   // Max idle (grpc-go MaxConnectionIdle): counted from when the last call ended, or from the start.
   const startIdle = () => {

@@ -16,6 +16,7 @@ import {
   statusTrailers,
 } from "../protocol/headers.js";
 import { parseTimeout } from "../protocol/timeout.js";
+import { DEFAULT_WINDOW_SIZE } from "../protocol/flow-control.js";
 import { serviceDescriptor, type ServiceHandlers, type ServiceImplementation } from "../service/service-implementation.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
@@ -167,7 +168,7 @@ export class Server {
       settings: {
         ...options.http2Settings,
         ...(options.maxConcurrentStreams !== undefined ? { maxConcurrentStreams: options.maxConcurrentStreams } : {}),
-        ...(options.streamWindowSize !== undefined ? { initialWindowSize: options.streamWindowSize } : {}),
+        initialWindowSize: options.streamWindowSize ?? options.http2Settings?.initialWindowSize ?? DEFAULT_WINDOW_SIZE,
         maxHeaderListSize,
       },
       // node:http2 also limits the number of fields (128); the byte limit above is the one that counts.

@@ -148,7 +148,7 @@ describe("maxConnectionAgeMs and maxConnectionAgeGraceMs", () => {
 
 describe("flow-control windows", () => {
   it("streamWindowSize and connectionWindowSize apply on both ends; a 6 MiB message goes through", async () => {
-    const window = 4 * 1024 * 1024;
+    const window = 1024 * 1024;
     await using peer = await serve({ streamWindowSize: window, connectionWindowSize: window, maxReceiveMessageSize: 8 * 1024 * 1024 });
     await using channel = new Channel(`127.0.0.1:${peer.port}`, {
       streamWindowSize: window,
@@ -165,8 +165,19 @@ describe("flow-control windows", () => {
     const connectionWindow = session.state.localWindowSize ?? 0;
     assert.ok(connectionWindow > window - 65_535, `connection window ${connectionWindow}`);
     // The server's connection window, as far as we may send: far past Node's 65 535 (the server
-    // acknowledges consumed data once half the window is used, so it is between 2 and 4 MiB here).
+    // acknowledges consumed data once half the window is used, so it is between 0.5 and 1 MiB here).
     const serverWindow = session.state.remoteWindowSize ?? 0;
     assert.ok(serverWindow > window / 2 - 65_535, `server's connection window ${serverWindow}`);
+  });
+
+  it("both default to 4 MiB (as grpclib), not Node's 64 KiB", async () => {
+    await using peer = await serve();
+    await using channel = new Channel(`127.0.0.1:${peer.port}`);
+    await new GreeterClient(channel).sayHello({ name: "w" });
+    const session = channel.session();
+    assert.equal(session.remoteSettings.initialWindowSize, 4 * 1024 * 1024);
+    assert.equal(session.localSettings.initialWindowSize, 4 * 1024 * 1024);
+    assert.ok((session.state.localWindowSize ?? 0) > 4 * 1024 * 1024 - 65_535);
+    assert.ok((session.state.remoteWindowSize ?? 0) > 2 * 1024 * 1024);
   });
 });
