@@ -17,8 +17,8 @@ export type { Codec, MessageCodec } from "./codec/codec.js";
 export { protoCodec } from "./codec/proto-codec.js";
 export { jsonCodec, createJsonCodec, type JsonCodecOptions } from "./codec/json-codec.js";
 export type { Compression } from "./compression/compression.js";
-export { Server, type ServerOptions, type ListenOptions, type CloseOptions } from "./server/server.js";
-export type { ServerCall } from "./server/server-call.js";
+export { Server, type ServerOptions, type ListenOptions, type CloseOptions, type AddServiceOptions } from "./server/server.js";
+export type { ServerCall, ServerCallStatus } from "./server/server-call.js";
 export { currentServerCall } from "./context/call-context.js";
 export { Channel, type ChannelOptions } from "./client/channel.js";
 export type { CallOptions } from "./client/call-options.js";
@@ -38,3 +38,22 @@ export { HealthCheckResponse_ServingStatus as ServingStatus } from "./services/g
 export { HealthClient } from "./services/gen/grpc/health/v1/health_grpc.js";
 export { ReflectionService, addReflection, type ReflectionOptions } from "./services/reflection/reflection-service.js";
 export { channelFor, InMemoryChannel, type ChannelForOptions } from "./testing/channel-for.js";
+export { isMethod, type ClientInterceptor, type ClientNext, type ClientRequest, type ClientResponse, type Messages } from "./interceptors/client-interceptor.js";
+export type { ServerInterceptor, ServerNext, ServerRequestMessage, ServerResponseMessage } from "./interceptors/server-interceptor.js";
+export { ContextKey, ContextValues, contextKey } from "./interceptors/context-values.js";
+export type { AnyHandler } from "./server/invoke-handler.js";
+export { listen } from "./events/listen.js";
+export type { EventListener, EventType } from "./events/event-hub.js";
+export {
+  GrpcEvent,
+  SendMessage,
+  RecvMessage,
+  SendRequest,
+  RecvInitialMetadata,
+  RecvTrailingMetadata,
+  RecvRequest,
+  SendInitialMetadata,
+  SendTrailingMetadata,
+  type ClientEvent,
+  type ServerEvent,
+} from "./events/events.js";

@@ -221,7 +221,7 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
   cancel(reason: GrpcError): void {
     if (this.#closed || this.#localError !== undefined) return;
     this.#localError = reason;
-    if (!this.#stream.destroyed) this.#stream.close(NGHTTP2_CANCEL);
+    if (!this.#stream.destroyed) resetStream(this.#stream, NGHTTP2_CANCEL);
     // The stream closed already, its status waiting for a decompression: end now.
     if (this.#closePending) this.#onClose();
   }
@@ -442,6 +442,19 @@ function unavailable(error: Error): GrpcError {
   const cause = (error as { cause?: unknown }).cause;
   const detail = cause instanceof Error ? cause.message : error.message;
   return new GrpcError(Status.UNAVAILABLE, `connection failed: ${detail}`, { cause: error });
+}
+
+/**
+ * Resets `stream` with RST_STREAM(`code`) alone. Node's `close()` first ends
+ * a still-open request side, so the server would see END_STREAM, take it
+ * for the end of the requests, and could finish the call as if the client
+ * meant that, before the reset arrives. Marking the writable side as ending
+ * makes `close()` skip that; grpc-go's cancel sends only the RST_STREAM.
+ */
+function resetStream(stream: http2.ClientHttp2Stream, code: number): void {
+  const state = (stream as unknown as { _writableState?: { ending: boolean } })._writableState;
+  if (state !== undefined) state.ending = true;
+  stream.close(code);
 }
 
 function cancelledBySignal(signal: AbortSignal): GrpcError {
