@@ -26,15 +26,30 @@ export function invokeHandler(
       })();
     case "server_streaming":
       return (async function* () {
-        yield* fn(await single(requests, call), call) as AsyncIterable<ServerResponseMessage>;
+        yield* await responseStream(fn(await single(requests, call), call), call);
       })();
     case "client_streaming":
       return (async function* () {
         yield (await fn(requests, call)) as ServerResponseMessage;
       })();
     case "bidi_streaming":
-      return fn(requests, call) as AsyncIterable<ServerResponseMessage>;
+      return (async function* () {
+        yield* await responseStream(fn(requests, call), call);
+      })();
   }
+}
+
+/**
+ * A streaming handler's responses. A handler given in a RecvRequest event is
+ * not type-checked against the method's kind: an async function (one that
+ * throws, say) is awaited, and anything else that is not a stream fails the call.
+ */
+async function responseStream(out: unknown, call: ServerCall): Promise<AsyncIterable<ServerResponseMessage> | Iterable<ServerResponseMessage>> {
+  const value = out instanceof Promise ? await (out as Promise<unknown>) : out;
+  if (value !== null && typeof value === "object" && (Symbol.asyncIterator in value || Symbol.iterator in value)) {
+    return value as AsyncIterable<ServerResponseMessage>;
+  }
+  throw new TypeError(`the handler of streaming method ${call.path} returned no stream of responses`);
 }
 
 /** The one request of a unary or server-streaming call. */
