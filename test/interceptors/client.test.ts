@@ -140,6 +140,35 @@ describe("client interceptors", () => {
     assert.equal(service.handled, 1);
   });
 
+  it("short-circuit streaming calls too: a made-up response stream, or an error", async () => {
+    const service = new RecordingGreeter();
+    const offline: ClientInterceptor = (next) => async (request) => {
+      if (request.method.methodKind === "server_streaming") {
+        return {
+          headers: new Metadata(),
+          trailers: new Metadata({ "x-offline": "1" }),
+          peer: "",
+          messages: (async function* () {
+            yield create(HelloReplySchema, { message: "offline 1" });
+            yield create(HelloReplySchema, { message: "offline 2" });
+          })(),
+        } as ClientResponse<typeof request.method.output>;
+      }
+      if (request.method.methodKind === "bidi_streaming") throw new GrpcError(Status.UNAVAILABLE, "offline");
+      return next(request);
+    };
+    await using pair = await startPair(service, undefined, { interceptors: [offline] });
+    const client = new GreeterClient(pair.channel);
+    const stream = client.lotsOfReplies({ name: "x", count: 5 });
+    assert.deepEqual(await texts(stream), ["offline 1", "offline 2"]);
+    assert.equal((await stream.trailers).get("x-offline"), "1");
+    assert.equal((await stream.status).code, Status.OK);
+    const bidi = client.bidiHello([{ name: "y" }]);
+    await assert.rejects(texts(bidi), { code: Status.UNAVAILABLE, rawMessage: "offline" });
+    assert.equal((await bidi.status).code, Status.UNAVAILABLE);
+    assert.equal(service.handled, 0);
+  });
+
   it("retry by calling next again", async () => {
     const service = new RecordingGreeter();
     service.failuresLeft = 2;
