@@ -1,7 +1,7 @@
 // What a pass-through interceptor costs: unary calls and streamed messages in one process over real
 // HTTP/2 on 127.0.0.1, with no interceptor, one client interceptor, one server interceptor, and both.
 // Alternates the variants in rounds so machine noise hits them alike; prints CPU µs per call/message.
-// Run: node --conditions=tsgrpc-source --import tsx bench/interceptor-overhead.ts [rounds]
+// Run: npm run build && node --import tsx bench/interceptor-overhead.ts [rounds] (the runtime from dist/, as users get it)
 import { Channel, Server, type ClientInterceptor, type ServerInterceptor } from "tsgrpc";
 import { GreeterClient } from "../examples/gen/greeter/v1/greeter_grpc.js";
 import { GreeterService } from "../examples/greeter-service.js";

@@ -7,7 +7,9 @@ import { ClientCallImpl, type ClientCall, type ResponseStream } from "./client-c
 import { unaryCall } from "./unary-call.js";
 import { pump } from "./pump.js";
 import { chainClient, type ClientNext } from "../interceptors/client-interceptor.js";
-import { InterceptedCall, interceptedUnary, wireNext } from "../interceptors/intercepted-call.js";
+import { InterceptedCall } from "../interceptors/intercepted-call.js";
+import { interceptedUnary } from "../interceptors/intercepted-unary.js";
+import { wireNext } from "../interceptors/wire-call.js";
 
 /** A stream of request messages for client-streaming and bidi calls: sync or async. */
 export type StreamInput<I extends DescMessage> = AsyncIterable<MessageInitShape<I>> | Iterable<MessageInitShape<I>>;

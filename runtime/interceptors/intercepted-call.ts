@@ -1,39 +1,14 @@
 import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { CallOptions } from "../client/call-options.js";
-import { ClientCallImpl, type CallStatus, type ClientCall } from "../client/client-call.js";
-import type { Channel } from "../client/channel.js";
-import { pump } from "../client/pump.js";
+import type { CallStatus, ClientCall } from "../client/client-call.js";
 import { Metadata } from "../metadata/metadata.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
 import { Pushable } from "../util/pushable.js";
 import type { ClientNext, ClientRequest, ClientResponse, Messages } from "./client-interceptor.js";
+import { requestOwner, type OwnedRequest, type WireCall } from "./wire-call.js";
 
 type Method<I extends DescMessage, O extends DescMessage> = DescMethod & { readonly input: I; readonly output: O };
-
-/**
- * The innermost `next` of every client chain: the call on the wire. It
- * resolves once the response headers arrive, and fills `trailers` in when
- * the response messages have been read to their end.
- */
-export function wireNext(channel: Channel): ClientNext {
-  return async <I extends DescMessage, O extends DescMessage>(request: ClientRequest<I, O>): Promise<ClientResponse<O>> => {
-    const call = new ClientCallImpl<I, O>(channel, request.method, { ...request.options, metadata: request.metadata });
-    void pump(call, request.messages);
-    await call.started();
-    const trailers = new Metadata();
-    return { headers: await call.headers, trailers, peer: call.peer, messages: readToEnd(call, trailers) };
-  };
-}
-
-async function* readToEnd<O extends DescMessage>(call: ClientCallImpl<DescMessage, O>, trailers: Metadata): AsyncGenerator<MessageShape<O>> {
-  try {
-    for await (const message of call) yield message;
-  } finally {
-    // Filled in on OK and on error; a consumer that stopped early cancelled the call, and gets what came.
-    trailers.merge(await call.trailers);
-  }
-}
 
 /**
  * A call of any kind through an interceptor chain, in the full-control shape
@@ -50,7 +25,8 @@ export class InterceptedCall<I extends DescMessage, O extends DescMessage> imple
   readonly #options: CallOptions;
   readonly #requests: Pushable<MessageInitShape<I>> | undefined;
   readonly #response: Promise<ClientResponse<O>>;
-  readonly #cancel = new AbortController();
+  /** The call on the wire now (the latest, if an interceptor retried). */
+  #wire: WireCall<never, never> | undefined;
   #resolveHeaders!: (headers: Metadata) => void;
   #resolveTrailers!: (trailers: Metadata) => void;
   #resolveStatus!: (status: CallStatus) => void;
@@ -69,13 +45,18 @@ export class InterceptedCall<I extends DescMessage, O extends DescMessage> imple
     this.status = new Promise((resolve) => (this.#resolveStatus = resolve));
     if (requests === undefined) this.#requests = new Pushable<MessageInitShape<I>>();
     else this.#ended = true;
-    const signal = options.signal === undefined ? this.#cancel.signal : AbortSignal.any([options.signal, this.#cancel.signal]);
-    const request: ClientRequest<I, O> = {
+    const request: ClientRequest<I, O> & OwnedRequest = {
       method,
       path: `/${method.parent.typeName}/${method.name}`,
       metadata: new Metadata(options.metadata),
-      options: { ...options, signal, interceptors: undefined },
+      options: { ...options, interceptors: undefined },
       messages: requests ?? this.#requests!,
+      [requestOwner]: {
+        attach: (call) => {
+          this.#wire = call;
+          if (this.#done && this.#error?.code === Status.CANCELLED) call.cancel("the call was cancelled");
+        },
+      },
     };
     let response: Promise<ClientResponse<O>>;
     try {
@@ -121,27 +102,36 @@ export class InterceptedCall<I extends DescMessage, O extends DescMessage> imple
   }
 
   async receive(): Promise<MessageShape<O> | undefined> {
-    if (this.#done && this.#iterator === undefined) {
-      if (this.#error !== undefined) throw this.#error;
-      return undefined;
-    }
-    const response = await this.#response;
-    const iterator = (this.#iterator ??= iterate(response.messages));
-    let result: IteratorResult<MessageShape<O>>;
-    try {
-      result = await iterator.next();
-    } catch (error) {
-      const failure = this.#error ?? GrpcError.from(error);
-      this.#finish(failure, response.trailers.size > 0 ? response.trailers : failure.metadata);
-      throw failure;
-    }
-    if (this.#done && this.#error !== undefined) throw this.#error;
-    if (result.done === true) {
-      this.#finish(undefined, response.trailers);
-      return undefined;
-    }
-    return result.value;
+    const result = await this.#next();
+    return result.done === true ? undefined : result.value;
   }
+
+  /** The next response. Once the response has started, a message costs one call of its stream's iterator. */
+  #next(): Promise<IteratorResult<MessageShape<O>>> {
+    const iterator = this.#iterator;
+    if (iterator !== undefined && !this.#done) return iterator.next().then(this.#onResult, this.#onError);
+    if (this.#done && iterator === undefined) {
+      return this.#error !== undefined ? Promise.reject(this.#error) : Promise.resolve({ value: undefined, done: true });
+    }
+    return this.#response.then((response) => {
+      if (this.#done && this.#iterator === undefined && this.#error !== undefined) throw this.#error;
+      const it = (this.#iterator ??= iterate(response.messages));
+      return it.next().then(this.#onResult, this.#onError);
+    });
+  }
+
+  readonly #onResult = (result: IteratorResult<MessageShape<O>>): IteratorResult<MessageShape<O>> => {
+    if (this.#done && this.#error !== undefined) throw this.#error;
+    if (result.done === true) this.#finish(undefined, this.#result!.trailers);
+    return result;
+  };
+
+  readonly #onError = (error: unknown): never => {
+    const failure = this.#error ?? GrpcError.from(error);
+    const trailers = this.#result?.trailers;
+    this.#finish(failure, trailers !== undefined && trailers.size > 0 ? trailers : failure.metadata);
+    throw failure;
+  };
 
   /** Responses are decoded below the interceptors, which see messages only: always false here. */
   wasCompressed(): boolean {
@@ -151,17 +141,14 @@ export class InterceptedCall<I extends DescMessage, O extends DescMessage> imple
   cancel(reason?: string): void {
     if (this.#done) return;
     const error = new GrpcError(Status.CANCELLED, reason === undefined ? "call cancelled" : `call cancelled: ${reason}`);
-    this.#cancel.abort(error);
     this.#finish(error, error.metadata);
+    this.#wire?.cancel(reason ?? "the call was cancelled");
     void this.#iterator?.return?.()?.catch(() => {});
   }
 
   [Symbol.asyncIterator](): AsyncIterator<MessageShape<O>> {
     return {
-      next: async () => {
-        const message = await this.receive();
-        return message === undefined ? { value: undefined, done: true } : { value: message, done: false };
-      },
+      next: () => this.#next(),
       return: () => {
         if (!this.#done) this.cancel("the response stream was abandoned");
         return Promise.resolve({ value: undefined, done: true });
@@ -193,25 +180,4 @@ function iterate<T>(messages: Messages<T>): AsyncIterator<T> {
     next: () => Promise.resolve(iterator.next()),
     return: () => Promise.resolve(iterator.return?.() ?? { value: undefined, done: true }),
   };
-}
-
-/** A unary call through an interceptor chain: a call with one request that must answer exactly one message. */
-export async function interceptedUnary<I extends DescMessage, O extends DescMessage>(
-  next: ClientNext,
-  method: Method<I, O>,
-  requests: Messages<MessageInitShape<I>>,
-  options: CallOptions,
-): Promise<MessageShape<O>> {
-  const call = new InterceptedCall<I, O>(next, method, options, requests);
-  const response = await call.receive();
-  if (response === undefined) throw new GrpcError(Status.UNIMPLEMENTED, `protocol error: no response message for a ${kindName(method)} call`);
-  if ((await call.receive()) !== undefined) {
-    call.cancel("more than one response message");
-    throw new GrpcError(Status.UNIMPLEMENTED, `protocol error: received more than one response message for a ${kindName(method)} call`);
-  }
-  return response;
-}
-
-function kindName(method: DescMethod): string {
-  return method.methodKind === "unary" ? "unary" : "client-streaming";
 }

@@ -25,18 +25,51 @@ export function invokeHandler(
         yield (await fn(await single(requests, call), call)) as ServerResponseMessage;
       })();
     case "server_streaming":
-      return (async function* () {
-        yield* await responseStream(fn(await single(requests, call), call), call);
-      })();
+      return deferred(async () => responseStream(fn(await single(requests, call), call), call));
     case "client_streaming":
       return (async function* () {
         yield (await fn(requests, call)) as ServerResponseMessage;
       })();
-    case "bidi_streaming":
-      return (async function* () {
-        yield* await responseStream(fn(requests, call), call);
-      })();
+    case "bidi_streaming": {
+      const out = fn(requests, call);
+      // The common case, an async generator, goes through as it is.
+      if (out !== null && typeof out === "object" && Symbol.asyncIterator in out) return out as AsyncIterable<ServerResponseMessage>;
+      return deferred(() => responseStream(out, call));
+    }
   }
+}
+
+/**
+ * A stream whose source is known only once `open` resolves. After that, each
+ * message costs what the source's does: no wrapper promise per message.
+ */
+function deferred<T>(open: () => Promise<AsyncIterable<T> | Iterable<T>>): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      let inner: AsyncIterator<T> | undefined;
+      let opening: Promise<AsyncIterator<T>> | undefined;
+      const start = () =>
+        (opening ??= open().then((source) => {
+          inner = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : syncToAsync(source[Symbol.iterator]());
+          return inner;
+        }));
+      return {
+        next: () => (inner !== undefined ? inner.next() : start().then((it) => it.next())),
+        return: (value?: unknown) => {
+          const it = inner;
+          if (it?.return !== undefined) return it.return(value);
+          return Promise.resolve({ value: undefined, done: true });
+        },
+      };
+    },
+  };
+}
+
+function syncToAsync<T>(iterator: Iterator<T>): AsyncIterator<T> {
+  return {
+    next: () => Promise.resolve(iterator.next()),
+    return: (value?: unknown) => Promise.resolve(iterator.return?.(value) ?? { value: undefined, done: true }),
+  };
 }
 
 /**
