@@ -6,7 +6,7 @@ import type { Channel } from "./channel.js";
 import { ClientCallImpl, type ClientCall, type ResponseStream } from "./client-call.js";
 import { unaryCall } from "./unary-call.js";
 import { pump } from "./pump.js";
-import { chainClient, type ClientNext } from "../interceptors/client-interceptor.js";
+import { chainClient, type ClientInterceptor, type ClientNext } from "../interceptors/client-interceptor.js";
 import { InterceptedCall } from "../interceptors/intercepted-call.js";
 import { interceptedUnary } from "../interceptors/intercepted-unary.js";
 import { wireNext } from "../interceptors/wire-call.js";
@@ -24,6 +24,7 @@ type Method<I extends DescMessage, O extends DescMessage> = DescMethod & { reado
 export class ServiceClient {
   readonly channel: Channel;
   readonly #defaults: CallOptions | undefined;
+  #cached: { own: readonly ClientInterceptor[] | undefined; events: ClientInterceptor | undefined; chain: ClientNext } | undefined;
 
   constructor(channel: Channel, defaults?: CallOptions) {
     this.channel = channel;
@@ -112,8 +113,13 @@ export class ServiceClient {
     const events = channel.eventsInterceptor();
     const own = options.interceptors;
     if (channel.interceptors.length === 0 && (own === undefined || own.length === 0) && events === undefined) return undefined;
+    // Calls without interceptors of their own share the client's chain.
+    const cached = this.#cached;
+    if (cached !== undefined && cached.own === own && cached.events === events) return cached.chain;
     const all = [...channel.interceptors, ...(own ?? [])];
     if (events !== undefined) all.push(events);
-    return chainClient(all, wireNext(channel));
+    const chain = chainClient(all, wireNext(channel));
+    this.#cached = { own, events, chain };
+    return chain;
   }
 }

@@ -65,7 +65,8 @@ export type ClientNext = <I extends DescMessage, O extends DescMessage>(request:
  * ```
  *
  * Interceptors run in the order given, the first outermost: a channel's
- * wrap a client's, which wrap a call's.
+ * wrap a client's, which wrap a call's. `interceptor(next)` may run once
+ * for many calls: keep per-call state inside the function it returns.
  */
 export type ClientInterceptor = (next: ClientNext) => ClientNext;
 
