@@ -7,7 +7,11 @@ import { Status } from "../status/status.js";
 
 /** Options of the OpenTelemetry metrics interceptors. */
 export interface OtelMetricsOptions {
-  /** The meter to record with. Default: `metrics.getMeter("tsgrpc")`, from the global MeterProvider. */
+  /**
+   * The meter to record with. Default: `metrics.getMeter("tsgrpc")` from the
+   * global MeterProvider, looked up at the first call (so the provider may be
+   * registered after the interceptor is made, as long as it is before calls).
+   */
   meter?: Meter;
 }
 
@@ -20,11 +24,12 @@ export interface OtelMetricsOptions {
  * `rpc.grpc.status_code` (the numeric code).
  */
 export function otelMetricsSink(side: "server" | "client", options: OtelMetricsOptions = {}): MetricsSink {
-  const meter = options.meter ?? metrics.getMeter("tsgrpc");
-  const histogram: Histogram = meter.createHistogram(`rpc.${side}.duration`, {
-    description: side === "server" ? "Measures the duration of inbound RPC." : "Measures the duration of outbound RPC.",
-    unit: "ms",
-  });
+  let histogram: Histogram | undefined;
+  const create = (): Histogram =>
+    (options.meter ?? metrics.getMeter("tsgrpc")).createHistogram(`rpc.${side}.duration`, {
+      description: side === "server" ? "Measures the duration of inbound RPC." : "Measures the duration of outbound RPC.",
+      unit: "ms",
+    });
   return {
     started(_labels: MethodLabels): void {},
     handled(labels: HandledLabels, durationMs: number): void {
@@ -34,7 +39,7 @@ export function otelMetricsSink(side: "server" | "client", options: OtelMetricsO
         "rpc.method": labels.method,
         "rpc.grpc.status_code": statusCode(labels.code),
       };
-      histogram.record(durationMs, attributes);
+      (histogram ??= create()).record(durationMs, attributes);
     },
   };
 }
