@@ -1,9 +1,8 @@
-import type { DescMethod } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethod } from "@bufbuild/protobuf";
 import type { Metadata } from "../../metadata/metadata.js";
 import { GrpcError } from "../../status/grpc-error.js";
 import { Status } from "../../status/status.js";
 import type { ClientNext, ClientRequest, ClientResponse } from "../client-interceptor.js";
-import type { DescMessage } from "@bufbuild/protobuf";
 
 /** Which service and method a call is for: `greeter.v1.Greeter` and `SayHello` for `/greeter.v1.Greeter/SayHello`. */
 export interface MethodLabels {

@@ -60,12 +60,14 @@ export class MetricsRegistry implements MetricsSink {
     this.#bounds = [...bounds];
   }
 
+  /** Counts a call started, and one more in flight. */
   started(labels: MethodLabels): void {
     const key = methodKey(labels);
     bump(this.#started, key, labels, 1);
     bump(this.#inFlight, key, labels, 1);
   }
 
+  /** Counts a call ended with `labels.code`, one less in flight, and its duration in the histogram. */
   handled(labels: HandledLabels, durationMs: number): void {
     const method = { service: labels.service, method: labels.method };
     bump(this.#inFlight, methodKey(method), method, -1);
