@@ -57,3 +57,28 @@ export {
   type ClientEvent,
   type ServerEvent,
 } from "./events/events.js";
+export { bearerToken, type BearerTokenSource } from "./interceptors/ready/bearer-token.js";
+export { bearerAuth, type BearerAuthOptions } from "./interceptors/ready/bearer-auth.js";
+export { serverLogging, clientLogging, type CallLogRecord, type LoggingOptions } from "./interceptors/ready/logging.js";
+export { jsonLogger, levelForCode, type Logger, type LogLevel } from "./interceptors/ready/logger.js";
+export { serverMetrics, clientMetrics, type MetricsSink, type HandledLabels } from "./interceptors/ready/metrics.js";
+export type { MethodLabels } from "./interceptors/ready/call-outcome.js";
+export {
+  MetricsRegistry,
+  DEFAULT_LATENCY_BUCKETS_MS,
+  type MetricsSnapshot,
+  type LabeledCount,
+  type LatencyHistogram,
+} from "./interceptors/ready/metrics-registry.js";
+export { defaultDeadline } from "./interceptors/ready/default-deadline.js";
+export { FaultInjector } from "./faults/fault-injector.js";
+export {
+  FaultRule,
+  fault,
+  DROPPED_MESSAGE,
+  type ErrorFaultSpec,
+  type DelayFaultSpec,
+  type DropFaultSpec,
+  type FaultRuleJSON,
+} from "./faults/fault-rule.js";
+export { methodGlob } from "./faults/method-glob.js";
