@@ -2,6 +2,7 @@ import type { Compression } from "../compression/compression.js";
 import { currentServerCall } from "../context/call-context.js";
 import type { Metadata, MetadataInit } from "../metadata/metadata.js";
 import type { ServerCall } from "../server/server-call.js";
+import type { ClientInterceptor } from "../interceptors/client-interceptor.js";
 
 /** Options for one call; a client's defaults and a call's own are merged (the call's win, metadata is combined). */
 export interface CallOptions {
@@ -31,6 +32,12 @@ export interface CallOptions {
    * context, such as a queue consumer). Default: the current handler's call.
    */
   propagate?: boolean | ServerCall;
+  /**
+   * Interceptors for this call. On a client's default options they apply to
+   * every call it makes; a call's own run inside the client's, which run
+   * inside the channel's.
+   */
+  interceptors?: readonly ClientInterceptor[];
 }
 
 /**
@@ -61,6 +68,9 @@ export function mergeCallOptions(defaults: CallOptions | undefined, options: Cal
   const merged: CallOptions = { ...defaults, ...options };
   if (defaults.metadata !== undefined && options.metadata !== undefined) {
     merged.metadata = [...toEntries(defaults.metadata), ...toEntries(options.metadata)];
+  }
+  if (defaults.interceptors !== undefined && options.interceptors !== undefined) {
+    merged.interceptors = [...defaults.interceptors, ...options.interceptors];
   }
   return merged;
 }

@@ -1,4 +1,5 @@
 import * as http2 from "node:http2";
+import { addAbortSignal } from "node:stream";
 import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { MessageCodec } from "../codec/codec.js";
 import { ACCEPT_ENCODING, checkCompression, frameCompressed, type Compression, type CompressionAlgorithm } from "../compression/compression.js";
@@ -30,7 +31,7 @@ export interface CallListener<O extends DescMessage> {
   onClose(error: GrpcError | undefined): void;
 }
 
-const { NGHTTP2_CANCEL, NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
+const { NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
 
 /**
  * The client side of one call on one HTTP/2 stream: sends the request headers
@@ -221,7 +222,7 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
   cancel(reason: GrpcError): void {
     if (this.#closed || this.#localError !== undefined) return;
     this.#localError = reason;
-    if (!this.#stream.destroyed) this.#stream.close(NGHTTP2_CANCEL);
+    if (!this.#stream.destroyed) resetStream(this.#stream);
     // The stream closed already, its status waiting for a decompression: end now.
     if (this.#closePending) this.#onClose();
   }
@@ -442,6 +443,17 @@ function unavailable(error: Error): GrpcError {
   const cause = (error as { cause?: unknown }).cause;
   const detail = cause instanceof Error ? cause.message : error.message;
   return new GrpcError(Status.UNAVAILABLE, `connection failed: ${detail}`, { cause: error });
+}
+
+/**
+ * Resets `stream` with RST_STREAM(CANCEL) alone. Node's `close()` first ends a
+ * still-open request side, so the server would see END_STREAM, take it for
+ * the end of the requests, and could finish the call as if the client meant
+ * that, before the reset arrives. Destroying the stream with an AbortError
+ * (what `addAbortSignal` does) sends only the RST_STREAM, as grpc-go's cancel.
+ */
+function resetStream(stream: http2.ClientHttp2Stream): void {
+  addAbortSignal(AbortSignal.abort(), stream);
 }
 
 function cancelledBySignal(signal: AbortSignal): GrpcError {

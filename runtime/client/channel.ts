@@ -10,6 +10,9 @@ import { noteChannelCreated } from "../context/call-context.js";
 import { closeSession } from "../util/close-session.js";
 import { connect, type ConnectAddress, type ConnectionOptions, type ConnectParams } from "./connect.js";
 import { ClientKeepalive } from "./keepalive.js";
+import type { ClientInterceptor } from "../interceptors/client-interceptor.js";
+import { EventHub } from "../events/event-hub.js";
+import { clientEvents } from "../events/client-events.js";
 
 /** Options of a Channel; `tls`, `keepalive` and the window sizes are in `ConnectionOptions`. */
 export interface ChannelOptions extends ConnectionOptions {
@@ -45,6 +48,11 @@ export interface ChannelOptions extends ConnectionOptions {
    * (`channelFor()` joins a channel to a server in memory with it).
    */
   createConnection?: (url: URL) => Duplex;
+  /**
+   * Interceptors for every call on the channel, the first outermost. A
+   * client's and a call's own (`CallOptions.interceptors`) run inside them.
+   */
+  interceptors?: readonly ClientInterceptor[];
 }
 
 const MiB = 1024 * 1024;
@@ -80,6 +88,10 @@ export class Channel {
   /** Calls in flight per session. */
   readonly #active = new WeakMap<http2.ClientHttp2Session, number>();
   readonly #errors = new WeakMap<http2.ClientHttp2Session, Error>();
+  /** The channel's interceptors, outermost first. */
+  readonly interceptors: readonly ClientInterceptor[];
+  readonly #events = new EventHub();
+  #eventsInterceptor: ClientInterceptor | undefined;
 
   constructor(target: string, options: ChannelOptions = {}) {
     noteChannelCreated();
@@ -120,6 +132,22 @@ export class Channel {
     this.compression = checkCompression(options.compression, "ChannelOptions.compression") ?? "identity";
     this.compressMinBytes = options.compressMinBytes ?? DEFAULT_COMPRESS_MIN_BYTES;
     this.userAgent = options.userAgent === undefined ? USER_AGENT : `${options.userAgent} ${USER_AGENT}`;
+    this.interceptors = [...(options.interceptors ?? [])];
+  }
+
+  /** Event listeners (see `listen()`). @internal */
+  get events(): EventHub {
+    return this.#events;
+  }
+
+  /**
+   * The interceptor that dispatches events to listeners, innermost (next to
+   * the wire); undefined while nobody listens, so calls pay nothing.
+   * @internal
+   */
+  eventsInterceptor(): ClientInterceptor | undefined {
+    if (this.#events.size === 0) return undefined;
+    return (this.#eventsInterceptor ??= clientEvents(this.#events, this.contentType));
   }
 
   /** Whether `close()` was called. */

@@ -5,6 +5,11 @@ import { resolveCallOptions, type CallOptions } from "./call-options.js";
 import type { Channel } from "./channel.js";
 import { ClientCallImpl, type ClientCall, type ResponseStream } from "./client-call.js";
 import { unaryCall } from "./unary-call.js";
+import { pump } from "./pump.js";
+import { chainClient, type ClientInterceptor, type ClientNext } from "../interceptors/client-interceptor.js";
+import { InterceptedCall } from "../interceptors/intercepted-call.js";
+import { interceptedUnary } from "../interceptors/intercepted-unary.js";
+import { wireNext } from "../interceptors/wire-call.js";
 
 /** A stream of request messages for client-streaming and bidi calls: sync or async. */
 export type StreamInput<I extends DescMessage> = AsyncIterable<MessageInitShape<I>> | Iterable<MessageInitShape<I>>;
@@ -19,6 +24,7 @@ type Method<I extends DescMessage, O extends DescMessage> = DescMethod & { reado
 export class ServiceClient {
   readonly channel: Channel;
   readonly #defaults: CallOptions | undefined;
+  #cached: { own: readonly ClientInterceptor[] | undefined; events: ClientInterceptor | undefined; chain: ClientNext } | undefined;
 
   constructor(channel: Channel, defaults?: CallOptions) {
     this.channel = channel;
@@ -31,7 +37,10 @@ export class ServiceClient {
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
     try {
-      return unaryCall<I, O>(this.channel, method, request, resolveCallOptions(this.#defaults, options));
+      const resolved = resolveCallOptions(this.#defaults, options);
+      const chain = this.#chain(resolved);
+      if (chain !== undefined) return interceptedUnary<I, O>(chain, method, [request], resolved);
+      return unaryCall<I, O>(this.channel, method, request, resolved);
     } catch (error) {
       return Promise.reject(GrpcError.from(error, Status.INTERNAL));
     }
@@ -42,7 +51,10 @@ export class ServiceClient {
     request: MessageInitShape<I>,
     options?: CallOptions,
   ): ResponseStream<O> {
-    const call = new ClientCallImpl<I, O>(this.channel, method, resolveCallOptions(this.#defaults, options));
+    const resolved = resolveCallOptions(this.#defaults, options);
+    const chain = this.#chain(resolved);
+    if (chain !== undefined) return new InterceptedCall<I, O>(chain, method, resolved, [request]);
+    const call = new ClientCallImpl<I, O>(this.channel, method, resolved);
     try {
       call.sendLast(request);
     } catch {
@@ -56,7 +68,10 @@ export class ServiceClient {
     requests: StreamInput<I>,
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
-    const call = new ClientCallImpl<I, O>(this.channel, method, resolveCallOptions(this.#defaults, options));
+    const resolved = resolveCallOptions(this.#defaults, options);
+    const chain = this.#chain(resolved);
+    if (chain !== undefined) return interceptedUnary<I, O>(chain, method, requests, resolved);
+    const call = new ClientCallImpl<I, O>(this.channel, method, resolved);
     void pump(call, requests);
     const response = await call.receive();
     if (response === undefined) throw new GrpcError(Status.UNIMPLEMENTED, "protocol error: no response message for a client-streaming call");
@@ -71,46 +86,40 @@ export class ServiceClient {
     requests: StreamInput<I>,
     options?: CallOptions,
   ): ResponseStream<O> {
-    const call = new ClientCallImpl<I, O>(this.channel, method, resolveCallOptions(this.#defaults, options));
+    const resolved = resolveCallOptions(this.#defaults, options);
+    const chain = this.#chain(resolved);
+    if (chain !== undefined) return new InterceptedCall<I, O>(chain, method, resolved, requests);
+    const call = new ClientCallImpl<I, O>(this.channel, method, resolved);
     void pump(call, requests);
     return call;
   }
 
   /** The full-control form of a call of any kind. */
   open<I extends DescMessage, O extends DescMessage>(method: Method<I, O>, options?: CallOptions): ClientCall<I, O> {
-    return new ClientCallImpl<I, O>(this.channel, method, resolveCallOptions(this.#defaults, options));
+    const resolved = resolveCallOptions(this.#defaults, options);
+    const chain = this.#chain(resolved);
+    if (chain !== undefined) return new InterceptedCall<I, O>(chain, method, resolved);
+    return new ClientCallImpl<I, O>(this.channel, method, resolved);
   }
-}
 
-/**
- * Sends every message of `requests`, then ends the request side. If the call
- * ends first, sending stops (and the iterable's `return()` runs); if the
- * iterable throws, the call is cancelled with that error.
- */
-async function pump<I extends DescMessage>(call: ClientCallImpl<I, DescMessage>, requests: StreamInput<I>): Promise<void> {
-  let sending = false;
-  try {
-    if (Symbol.asyncIterator in requests) {
-      for await (const message of requests) {
-        sending = true;
-        if (!call.write(message)) await call.drained();
-        sending = false;
-      }
-    } else {
-      // A sync iterable is sent without a promise per message; only backpressure waits.
-      for (const message of requests) {
-        sending = true;
-        if (!call.write(message)) await call.drained();
-        sending = false;
-      }
-    }
-  } catch (error) {
-    // A failed send means the call already ended, and its status says why.
-    if (!sending) {
-      const detail = error instanceof Error ? error.message : String(error);
-      call.abort(new GrpcError(Status.CANCELLED, `request stream failed: ${detail}`, { cause: error }));
-    }
-    return;
+  /**
+   * The interceptor chain for a call, outermost first: the channel's, the
+   * client's and the call's own (merged into `options`), then the channel's
+   * event listeners next to the wire. Undefined when there is none, and the
+   * call goes straight to the transport.
+   */
+  #chain(options: CallOptions): ClientNext | undefined {
+    const channel = this.channel;
+    const events = channel.eventsInterceptor();
+    const own = options.interceptors;
+    if (channel.interceptors.length === 0 && (own === undefined || own.length === 0) && events === undefined) return undefined;
+    // Calls without interceptors of their own share the client's chain.
+    const cached = this.#cached;
+    if (cached !== undefined && cached.own === own && cached.events === events) return cached.chain;
+    const all = [...channel.interceptors, ...(own ?? [])];
+    if (events !== undefined) all.push(events);
+    const chain = chainClient(all, wireNext(channel));
+    this.#cached = { own, events, chain };
+    return chain;
   }
-  call.end();
 }

@@ -1,27 +1,72 @@
-import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage } from "@bufbuild/protobuf";
 import { runWithCall } from "../context/call-context.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
 import type { Route } from "./routes.js";
+import { chainServer, type ServerInterceptor, type ServerRequestMessage, type ServerResponseMessage } from "../interceptors/server-interceptor.js";
+import { invokeHandler, type AnyHandler } from "./invoke-handler.js";
 import type { ServerCall, ServerCallImpl } from "./server-call.js";
 
 type Call = ServerCallImpl<DescMessage, DescMessage>;
-type Out = MessageInitShape<DescMessage>;
-type In = MessageShape<DescMessage>;
+type Out = ServerResponseMessage;
+type In = ServerRequestMessage;
 
 /**
  * Runs a handler for one call, by the method's kind, and ends the call with
  * the handler's outcome. Never throws: every failure becomes a status.
  */
-export function dispatch(call: Call, route: Route, withContext: boolean): Promise<void> {
+export function dispatch(call: Call, route: Route, withContext: boolean, interceptors: readonly ServerInterceptor[]): Promise<void> {
+  const body = interceptors.length === 0 ? () => run(call, route) : () => runIntercepted(call, route, interceptors);
   // The handler runs with `call` as the current server call, so the calls it makes inherit its deadline and cancellation.
-  return withContext ? runWithCall(call, () => run(call, route)) : run(call, route);
+  return withContext ? runWithCall(call, body) : body();
+}
+
+/**
+ * Runs the interceptor chain around the handler. Requests go in as a stream
+ * (one message for unary and server streaming, read only when the chain asks
+ * for it, so an interceptor that rejects never waits for the request); a
+ * unary or client-streaming method must yield exactly one response.
+ */
+async function runIntercepted(call: Call, route: Route, interceptors: readonly ServerInterceptor[]): Promise<void> {
+  const kind = route.method.methodKind;
+  const handler = route.handler as AnyHandler | undefined;
+  call.handler = handler;
+  try {
+    const chain = chainServer(interceptors, (c, requests) => {
+      if (handler === undefined) throw unimplemented(route);
+      return invokeHandler(kind, handler, c, requests);
+    });
+    const requests = kind === "unary" || kind === "server_streaming" ? singleRequest(call) : (call.requests() as AsyncIterable<In>);
+    const responses = chain(call, requests);
+    if (kind === "unary" || kind === "client_streaming") {
+      let response: Out | undefined;
+      let count = 0;
+      for await (const message of responses) {
+        if (++count > 1) throw new GrpcError(Status.INTERNAL, `the handler of ${call.path} produced more than one response`);
+        response = message;
+      }
+      if (response === undefined) throw new GrpcError(Status.INTERNAL, `the handler of ${call.path} produced no response`);
+      call.sendUnary(response);
+    } else {
+      await sendAll(call, responses);
+    }
+  } catch (error) {
+    call.fail(error);
+  }
+}
+
+async function* singleRequest(call: Call): AsyncGenerator<ServerRequestMessage> {
+  yield await call.readRequest();
+}
+
+function unimplemented(route: Route): GrpcError {
+  return new GrpcError(Status.UNIMPLEMENTED, `method ${route.method.parent.typeName}.${route.method.name} is not implemented`);
 }
 
 async function run(call: Call, route: Route): Promise<void> {
   const handler = route.handler as ((input: unknown, call: ServerCall) => unknown) | undefined;
   if (handler === undefined) {
-    call.fail(new GrpcError(Status.UNIMPLEMENTED, `method ${route.method.parent.typeName}.${route.method.name} is not implemented`));
+    call.fail(unimplemented(route));
     return;
   }
   try {

@@ -1,6 +1,7 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { Codec, MessageCodec } from "../codec/codec.js";
 import { memberName } from "../service/member-name.js";
+import type { ServerInterceptor } from "../interceptors/server-interceptor.js";
 
 /** A method's request and response codecs, for one content-type. */
 export interface MethodCodecs {
@@ -17,6 +18,8 @@ export interface Route extends MethodCodecs {
   readonly method: DescMethod;
   /** The user's handler, bound to its object; undefined answers UNIMPLEMENTED. */
   readonly handler: ((input: unknown, call: never) => unknown) | undefined;
+  /** The service's own interceptors (the server's wrap them). */
+  readonly interceptors: readonly ServerInterceptor[];
   /** The method's codecs for `codec`, made on first use and kept. */
   codecs(codec: Codec): MethodCodecs;
 }
@@ -31,6 +34,7 @@ class MethodRoute implements Route {
     readonly method: DescMethod,
     readonly handler: Route["handler"],
     codec: Codec,
+    readonly interceptors: readonly ServerInterceptor[],
   ) {
     this.#codec = codec;
     this.input = codec.forSchema(method.input);
@@ -54,7 +58,7 @@ export class RouteTable {
   readonly #routes = new Map<string, Route>();
   readonly #services = new Map<string, DescService>();
 
-  add(service: DescService, implementation: object, codec: Codec): void {
+  add(service: DescService, implementation: object, codec: Codec, interceptors: readonly ServerInterceptor[] = []): void {
     if (this.#services.has(service.typeName)) {
       throw new Error(`service ${service.typeName} is already registered`);
     }
@@ -63,7 +67,7 @@ export class RouteTable {
     for (const method of service.methods) {
       // Class instances use the generated member name; plain objects may use either.
       const fn = findHandler(impl, memberName(method)) ?? findHandler(impl, method.localName);
-      this.#routes.set(`/${service.typeName}/${method.name}`, new MethodRoute(method, fn?.bind(implementation) as Route["handler"], codec));
+      this.#routes.set(`/${service.typeName}/${method.name}`, new MethodRoute(method, fn?.bind(implementation) as Route["handler"], codec, interceptors));
     }
   }
 

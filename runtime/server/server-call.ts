@@ -14,6 +14,8 @@ import { BatchedWriter } from "../util/batched-writer.js";
 import { peerCertificate, remoteAddress } from "../util/peer.js";
 import type { PeerCertificate } from "node:tls";
 import { MessageQueue } from "../util/message-queue.js";
+import { ContextValues } from "../interceptors/context-values.js";
+import type { AnyHandler } from "./invoke-handler.js";
 
 /**
  * The server side of one call, passed to every handler as `call`.
@@ -74,6 +76,34 @@ export interface ServerCall {
   readonly requestEncoding: string;
   /** Whether `request`, a message this call received, arrived compressed. */
   wasCompressed(request: object): boolean;
+  /** Values attached to the call by interceptors (see `contextKey()`), for the handler to read. */
+  readonly context: ContextValues;
+  /**
+   * Resolves when the call has ended, with the status the client was sent
+   * (CANCELLED if the client went away first). For interceptors that record
+   * how calls end: it also covers deadlines, cancellation and shutdown,
+   * which the handler may never notice.
+   */
+  readonly status: Promise<ServerCallStatus>;
+}
+
+/** How a server call ended. */
+export interface ServerCallStatus {
+  readonly code: Status;
+  /** The status message (empty for OK). */
+  readonly message: string;
+}
+
+/**
+ * Hooks run synchronously just before the response headers and the status
+ * go out, for the SendInitialMetadata and SendTrailingMetadata events.
+ * @internal
+ */
+export interface ServerCallHooks {
+  /** Gets the response headers; may change them or return others. */
+  beforeHeaders?(headers: Metadata): Metadata | void;
+  /** Gets the trailing metadata and the status; may change it or return other metadata. */
+  beforeTrailers?(trailers: Metadata, error: GrpcError | undefined): Metadata | void;
 }
 
 /** Limits and hooks a call needs from its server. */
@@ -150,6 +180,14 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   #compressing = true;
   /** The last write waiting for an asynchronous compression; later writes go after it. */
   #pendingWrite: Promise<void> | undefined;
+  #context: ContextValues | undefined;
+  #status: Promise<ServerCallStatus> | undefined;
+  #resolveStatus: ((status: ServerCallStatus) => void) | undefined;
+  #endStatus: ServerCallStatus | undefined;
+  /** Set by event listeners only: a call nobody listens to never runs them. @internal */
+  hooks: ServerCallHooks | undefined;
+  /** The route's handler, for a RecvRequest listener to see (set with interceptors only). @internal */
+  handler: AnyHandler | undefined;
 
   constructor(
     stream: ServerHttp2Stream,
@@ -194,6 +232,35 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
 
   get metadata(): Metadata {
     return (this.#metadata ??= Metadata.fromHeaders(this.#requestHeaders));
+  }
+
+  /** Replaces the request metadata (a RecvRequest listener may). @internal */
+  replaceMetadata(metadata: Metadata): void {
+    this.#metadata = metadata;
+  }
+
+  /** The request's content-type. @internal */
+  get contentType(): string {
+    return String(this.#requestHeaders["content-type"] ?? "");
+  }
+
+  get context(): ContextValues {
+    return (this.#context ??= new ContextValues());
+  }
+
+  get status(): Promise<ServerCallStatus> {
+    if (this.#status === undefined) {
+      const ended = this.#endStatus;
+      this.#status = ended !== undefined ? Promise.resolve(ended) : new Promise((resolve) => (this.#resolveStatus = resolve));
+    }
+    return this.#status;
+  }
+
+  /** Records how the call ended, once. */
+  #ended(code: Status, message: string): void {
+    if (this.#endStatus !== undefined) return;
+    this.#endStatus = { code, message };
+    this.#resolveStatus?.(this.#endStatus);
   }
 
   get userAgent(): string | undefined {
@@ -372,7 +439,9 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   #endUnary(frame: Buffer): void {
     this.#state = State.Done;
     this.#clearTimer();
-    this.#pendingTrailers = this.#fitTrailers(statusTrailers(Status.OK, "", this.#trailer), (this.#trailer?.size ?? 0) > 0);
+    const trailer = this.hooks === undefined ? this.#trailer : this.#trailerFor(undefined);
+    this.#pendingTrailers = this.#fitTrailers(statusTrailers(Status.OK, "", trailer), (trailer?.size ?? 0) > 0);
+    this.#ended(Status.OK, "");
     this.#stream.end(frame);
     this.#drainRequests();
   }
@@ -427,7 +496,7 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
       headers[HEADER_ENCODING] = encoding;
       this.#encoder = encoding;
     }
-    const header = this.#header;
+    const header = this.hooks?.beforeHeaders === undefined ? this.#header : this.#headersFromHook(this.hooks.beforeHeaders);
     if (header !== undefined && header.size > 0) {
       header.writeHeaders(headers);
       const limit = this.#peerHeaderLimit();
@@ -441,6 +510,22 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     }
     this.#stream.respond(headers, RESPOND_OPEN);
     this.#state = State.Open;
+  }
+
+  #headersFromHook(hook: NonNullable<ServerCallHooks["beforeHeaders"]>): Metadata {
+    const header = this.header;
+    const replaced = hook(header);
+    if (replaced !== undefined) this.#header = replaced;
+    return this.#header!;
+  }
+
+  /** The trailing metadata to send with `error` (or OK): the handler's, the error's, and what a hook makes of them. */
+  #trailerFor(error: GrpcError | undefined): Metadata | undefined {
+    const metadata = mergeMetadata(this.#trailer, error?.metadata);
+    const hook = this.hooks?.beforeTrailers;
+    if (hook === undefined) return metadata;
+    const given = metadata ?? new Metadata();
+    return hook(given, error) ?? given;
   }
 
   /**
@@ -477,8 +562,12 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     this.#state = State.Done;
     this.#clearTimer();
     this.#inbound?.stop();
-    if (stream.destroyed || stream.closed) return;
-    const metadata = mergeMetadata(this.#trailer, error?.metadata);
+    if (stream.destroyed || stream.closed) {
+      this.#ended(Status.CANCELLED, "call cancelled by the client");
+      return;
+    }
+    const metadata = this.#trailerFor(error);
+    this.#ended(error?.code ?? Status.OK, error?.rawMessage ?? "");
     const trailers = statusTrailers(error?.code ?? Status.OK, error?.rawMessage ?? "", metadata, error?.rawDetails);
     if (idle) {
       // Trailers-only: one HEADERS frame that ends the stream (PROTOCOL-HTTP2, "Trailers-Only").
@@ -497,8 +586,12 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   }
 
   #sendTrailers(): void {
-    const trailers =
-      this.#pendingTrailers ?? this.#fitTrailers(statusTrailers(Status.OK, "", this.#trailer), (this.#trailer?.size ?? 0) > 0);
+    let trailers = this.#pendingTrailers;
+    if (trailers === undefined) {
+      const trailer = this.hooks === undefined ? this.#trailer : this.#trailerFor(undefined);
+      trailers = this.#fitTrailers(statusTrailers(Status.OK, "", trailer), (trailer?.size ?? 0) > 0);
+      this.#ended(Status.OK, "");
+    }
     this.#pendingTrailers = undefined;
     try {
       this.#stream.sendTrailers(trailers);
@@ -558,6 +651,12 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
 
   #onEnd(): void {
     if (this.#state === State.Done) return;
+    // node:http2 also ends the readable side of a stream the client reset: that is a cancel, not the end of the requests.
+    const rstCode = this.#stream.rstCode;
+    if (rstCode !== undefined && rstCode !== 0) {
+      this.#onClose();
+      return;
+    }
     if (!this.#decoder.idle) {
       this.abort(new GrpcError(Status.INTERNAL, "protocol error: request ended inside a message"));
       return;
@@ -584,6 +683,8 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
       this.#state = State.Done;
       this.#markAborted(cancelledByClient());
     }
+    // A stream reset before its trailers went out: the client saw no status, and cancelled.
+    this.#ended(Status.CANCELLED, "call cancelled by the client");
   }
 
   #markAborted(reason: GrpcError): void {

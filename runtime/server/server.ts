@@ -28,6 +28,9 @@ import { RESPOND_END, ServerCallImpl, type ServerCall, type ServerCallOptions } 
 import { manageConnection } from "./connection.js";
 import { connectionPolicy, type ConnectionPolicy, type ServerConnectionOptions } from "./connection-options.js";
 import { secureServerOptions, type ServerTlsOptions } from "./server-tls.js";
+import type { ServerInterceptor } from "../interceptors/server-interceptor.js";
+import { EventHub } from "../events/event-hub.js";
+import { serverEvents } from "../events/server-events.js";
 
 /** Options of a Server; keepalive, connection limits and window sizes are in `ServerConnectionOptions`. */
 export interface ServerOptions extends ServerConnectionOptions {
@@ -79,6 +82,17 @@ export interface ServerOptions extends ServerConnectionOptions {
    * cost for good; calls can still name their parent with `propagate: call`.
    */
   propagateContext?: boolean;
+  /**
+   * Interceptors around every call's handler, the first outermost. A
+   * service's own (`server.add(service, { interceptors })`) run inside them.
+   */
+  interceptors?: readonly ServerInterceptor[];
+}
+
+/** Options of one service given to `server.add()`. */
+export interface AddServiceOptions {
+  /** Interceptors for this service's calls only, inside the server's. */
+  interceptors?: readonly ServerInterceptor[];
 }
 
 /** Where a server listens: a TCP port (`port: 0` picks a free one), or a UNIX socket path. */
@@ -143,6 +157,9 @@ export class Server {
   readonly #shutdown = new AbortController();
   /** The socket of the session being made (see the constructor). */
   #newSocket: Duplex | undefined;
+  readonly #interceptors: readonly ServerInterceptor[];
+  readonly #events = new EventHub();
+  #eventsInterceptor: ServerInterceptor | undefined;
 
   constructor(options: ServerOptions = {}) {
     for (const codec of [protoCodec, jsonCodec, ...(options.codecs ?? [])]) {
@@ -152,6 +169,7 @@ export class Server {
     }
     this.#defaultCodec = { codec: this.#codecs.get("proto")!.codec, contentType: CONTENT_TYPE };
     this.#propagateContext = options.propagateContext ?? true;
+    this.#interceptors = [...(options.interceptors ?? [])];
     this.#callOptions = {
       maxReceiveMessageSize: options.maxReceiveMessageSize ?? 4 * MiB,
       maxSendMessageSize: options.maxSendMessageSize ?? 2 ** 32 - 1,
@@ -189,20 +207,31 @@ export class Server {
   }
 
   /** Registers a service: an instance of a generated `<Service>Base` subclass. */
-  add(implementation: ServiceImplementation): this;
+  add(implementation: ServiceImplementation, options?: AddServiceOptions): this;
   /** Registers a service from its descriptor and a plain object of handlers. */
-  add<S extends DescService>(service: S, handlers: ServiceHandlers<S>): this;
-  add(first: ServiceImplementation | DescService, handlers?: object): this {
-    if (handlers !== undefined) {
-      this.#routes.add(first as DescService, handlers, this.#defaultCodec.codec);
+  add<S extends DescService>(service: S, handlers: ServiceHandlers<S>, options?: AddServiceOptions): this;
+  add(first: ServiceImplementation | DescService, second?: object, third?: AddServiceOptions): this {
+    const codec = this.#defaultCodec.codec;
+    if (isServiceDescriptor(first)) {
+      if (second === undefined) throw new TypeError("server.add(descriptor, handlers): handlers are missing");
+      this.#routes.add(first, second, codec, third?.interceptors);
     } else {
-      const service = (first as ServiceImplementation)[serviceDescriptor];
+      const service = first[serviceDescriptor];
       if (service === undefined) {
         throw new TypeError("server.add(impl): impl is not a generated service class; use server.add(descriptor, handlers)");
       }
-      this.#routes.add(service, first, this.#defaultCodec.codec);
+      this.#routes.add(service, first, codec, (second as AddServiceOptions | undefined)?.interceptors);
     }
     return this;
+  }
+
+  /**
+   * Event listeners (see `listen()`); they run as an interceptor outside all
+   * others, installed with the first listener.
+   * @internal
+   */
+  get events(): EventHub {
+    return this.#events;
   }
 
   /** The registered services, by full name. */
@@ -319,6 +348,13 @@ export class Server {
     manageConnection(session, this.#connectionPolicy, socket);
   }
 
+  /** The chain for a call: event listeners, the server's interceptors, the service's. */
+  #interceptorsFor(own: readonly ServerInterceptor[]): readonly ServerInterceptor[] {
+    const events = this.#events.size === 0 ? undefined : (this.#eventsInterceptor ??= serverEvents(this.#events));
+    if (events === undefined && own.length === 0) return this.#interceptors;
+    return events === undefined ? [...this.#interceptors, ...own] : [events, ...this.#interceptors, ...own];
+  }
+
   get #closing(): boolean {
     return this.#shutdown.signal.aborted;
   }
@@ -389,8 +425,12 @@ export class Server {
     const calls = this.#calls as Set<ServerCallImpl<typeof route.method.input, typeof route.method.output>>;
     calls.add(call);
     stream.once("close", () => calls.delete(call));
-    void dispatch(call, route, this.#propagateContext && contextNeeded());
+    void dispatch(call, route, this.#propagateContext && contextNeeded(), this.#interceptorsFor(route.interceptors));
   }
+}
+
+function isServiceDescriptor(value: object): value is DescService {
+  return (value as { kind?: unknown }).kind === "service" && !(serviceDescriptor in value);
 }
 
 function respondStatus(

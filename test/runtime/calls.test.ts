@@ -252,6 +252,32 @@ describe("cancellation and deadlines", () => {
     assert.equal((service.seen.aborted as GrpcError).code, Status.CANCELLED);
   });
 
+  it("a cancel reaches a bidi handler as an error from its requests, never as their end", async () => {
+    // Node's stream.close() would half-close first (END_STREAM), and the handler would see a clean end.
+    let outcome: string | undefined;
+    class Counting extends TestGreeter {
+      override async *bidiHello(requests: AsyncIterable<HelloRequest>) {
+        try {
+          for await (const r of requests) yield { message: `echo ${r.name}` };
+          outcome = "requests ended";
+        } catch (error) {
+          outcome = `requests failed: ${(error as GrpcError).code}`;
+          throw error;
+        }
+      }
+    }
+    await using pair = await startPair(new Counting());
+    for (let i = 0; i < 5; i++) {
+      outcome = undefined;
+      const call = new GreeterClient(pair.channel).open.bidiHello();
+      await call.send({ name: "x" });
+      assert.equal((await call.receive())?.message, "echo x");
+      call.cancel();
+      await eventually(() => outcome !== undefined, 2000, "the handler to see the cancel");
+      assert.equal(outcome, `requests failed: ${Status.CANCELLED}`);
+    }
+  });
+
   it("leaving a server stream early cancels it, and the handler stops", async () => {
     const service = new TestGreeter();
     await using pair = await startPair(service);

@@ -1,0 +1,76 @@
+import type { Message } from "@bufbuild/protobuf";
+import type { CallOptions } from "../client/call-options.js";
+import type { ClientInterceptor, ClientResponse, Messages } from "../interceptors/client-interceptor.js";
+import type { Metadata } from "../metadata/metadata.js";
+import { GrpcError } from "../status/grpc-error.js";
+import type { EventHub } from "./event-hub.js";
+import { RecvInitialMetadata, RecvMessage, RecvTrailingMetadata, SendMessage, SendRequest } from "./events.js";
+import { mapMessages } from "./map-messages.js";
+
+/**
+ * A channel's event listeners as an interceptor, next to the wire: each
+ * event is dispatched only if it has listeners, so a call pays only for
+ * the events someone listens to.
+ */
+export function clientEvents(hub: EventHub, contentType: string): ClientInterceptor {
+  return (next) => async (request) => {
+    if (hub.has(SendRequest)) {
+      const event = new SendRequest(request.metadata, request.path, deadlineOf(request.options), contentType);
+      await hub.dispatch(event);
+      request.metadata = event.metadata;
+    }
+    if (hub.has(SendMessage)) {
+      request.messages = mapMessages(request.messages, async (message) => {
+        const event = new SendMessage(message, request.method);
+        await hub.dispatch(event);
+        return event.message as typeof message;
+      });
+    }
+    const response = await next(request);
+    let headers = response.headers;
+    if (hub.has(RecvInitialMetadata)) {
+      const event = new RecvInitialMetadata(headers);
+      await hub.dispatch(event);
+      headers = event.metadata;
+    }
+    let messages = response.messages;
+    if (hub.has(RecvMessage)) {
+      messages = mapMessages(messages, async (message) => {
+        const event = new RecvMessage(message as Message, request.method);
+        await hub.dispatch(event);
+        return event.message as typeof message;
+      });
+    }
+    if (hub.has(RecvTrailingMetadata)) messages = withTrailersEvent(hub, messages, response.trailers);
+    const out: ClientResponse<typeof request.method.output> = { headers, messages, trailers: response.trailers, peer: response.peer };
+    return out;
+  };
+}
+
+/** `messages`, dispatching RecvTrailingMetadata when they end (on OK or error); a new metadata object replaces the trailers' contents. */
+async function* withTrailersEvent<T>(hub: EventHub, messages: Messages<T>, trailers: Metadata): AsyncGenerator<T> {
+  let failure: GrpcError | undefined;
+  try {
+    for await (const message of messages) yield message;
+  } catch (error) {
+    failure = GrpcError.from(error);
+    throw failure;
+  } finally {
+    const event = new RecvTrailingMetadata(trailers, failure);
+    await hub.dispatch(event);
+    if (event.metadata !== trailers) replaceContents(trailers, event.metadata);
+  }
+}
+
+function replaceContents(target: Metadata, source: Metadata): void {
+  for (const key of [...target.keys()]) target.delete(key);
+  target.merge(source);
+}
+
+/** The call's deadline as epoch milliseconds: the earlier of `deadline` and `timeout`. */
+function deadlineOf(options: CallOptions): number | undefined {
+  const fromDeadline = options.deadline === undefined ? Infinity : typeof options.deadline === "number" ? options.deadline : options.deadline.getTime();
+  const fromTimeout = options.timeout === undefined ? Infinity : Date.now() + options.timeout;
+  const deadline = Math.min(fromDeadline, fromTimeout);
+  return deadline === Infinity ? undefined : deadline;
+}

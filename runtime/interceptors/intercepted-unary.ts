@@ -1,0 +1,58 @@
+import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import type { CallOptions } from "../client/call-options.js";
+import { Metadata } from "../metadata/metadata.js";
+import { GrpcError } from "../status/grpc-error.js";
+import { Status } from "../status/status.js";
+import type { ClientNext, ClientRequest, ClientResponse, Messages } from "./client-interceptor.js";
+
+type Method<I extends DescMessage, O extends DescMessage> = DescMethod & { readonly input: I; readonly output: O };
+
+/**
+ * A call that answers one message (unary, client streaming) through an
+ * interceptor chain, as one promise: the chain's response is read to its
+ * end, which must hold exactly one message. Cancellation is the caller's
+ * `signal`, which the transport watches.
+ */
+export async function interceptedUnary<I extends DescMessage, O extends DescMessage>(
+  next: ClientNext,
+  method: Method<I, O>,
+  requests: Messages<MessageInitShape<I>>,
+  options: CallOptions,
+): Promise<MessageShape<O>> {
+  const request: ClientRequest<I, O> = {
+    method,
+    path: `/${method.parent.typeName}/${method.name}`,
+    metadata: new Metadata(options.metadata),
+    options: { ...options, interceptors: undefined },
+    messages: requests,
+  };
+  let response: ClientResponse<O>;
+  try {
+    response = await next(request);
+  } catch (error) {
+    const failure = GrpcError.from(error);
+    options.onTrailer?.(failure.metadata);
+    throw failure;
+  }
+  options.onHeader?.(response.headers);
+  let reply: MessageShape<O> | undefined;
+  try {
+    let count = 0;
+    for await (const message of response.messages) {
+      // Leaving the loop by throwing cancels the call (the iterator's return()).
+      if (++count > 1) throw new GrpcError(Status.UNIMPLEMENTED, `protocol error: received more than one response message for a ${kindName(method)} call`);
+      reply = message;
+    }
+  } catch (error) {
+    const failure = GrpcError.from(error);
+    options.onTrailer?.(response.trailers.size > 0 ? response.trailers : failure.metadata);
+    throw failure;
+  }
+  options.onTrailer?.(response.trailers);
+  if (reply === undefined) throw new GrpcError(Status.UNIMPLEMENTED, `protocol error: no response message for a ${kindName(method)} call`);
+  return reply;
+}
+
+function kindName(method: DescMethod): string {
+  return method.methodKind === "unary" ? "unary" : "client-streaming";
+}
