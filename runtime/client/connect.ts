@@ -77,20 +77,18 @@ export function connect(address: ConnectAddress, params: ConnectParams): http2.C
   const options: http2.ClientSessionOptions = { ...params.session };
   const custom = params.createConnection;
   if (custom !== undefined) options.createConnection = () => custom(new URL(url));
-  else if (params.tls !== undefined) {
+  else {
     const tlsOptions = params.tls;
     options.createConnection = () => {
-      const socket = connectTls(address, tlsOptions);
-      // A server that rejects our client certificate after a TLS 1.3 handshake (Node's servers do,
-      // with no alert) just closes: say so, rather than "connection closed".
+      const socket =
+        tlsOptions !== undefined ? connectTls(address, tlsOptions) : netConnect("path" in address ? { path: address.path } : { host: address.host, port: address.port });
+      // A server that closes the connection before its HTTP/2 SETTINGS arrive is not talking to us:
+      // say what that likely means rather than "connection closed".
       socket.once("end", () => {
-        if (!started) socket.destroy(new Error(`TLS handshake with ${describe(address)} failed: the server closed the connection before HTTP/2 started (did it reject the client certificate?)`));
+        if (!started) socket.destroy(new Error(notStartedMessage(address, tlsOptions !== undefined)));
       });
       return socket;
     };
-  } else if ("path" in address) {
-    const path = address.path;
-    options.createConnection = () => netConnect({ path });
   }
   let started = false;
   const session = http2.connect(url, options);
@@ -140,6 +138,15 @@ function connectTls(address: ConnectAddress, options: ChannelTlsOptions): tls.TL
     process.nextTick(() => socket.destroy(error));
   });
   return socket;
+}
+
+/** Why a connection the server closed before HTTP/2 started probably failed. */
+function notStartedMessage(address: ConnectAddress, secure: boolean): string {
+  const where = describe(address);
+  return secure
+    ? // Node's servers reject a client certificate after a TLS 1.3 handshake without an alert: they just close.
+      `TLS handshake with ${where} failed: the server closed the connection before HTTP/2 started (did it reject the client certificate?)`
+    : `the server at ${where} closed the connection before HTTP/2 started (a TLS server? then connect with the tls option or an https:// target)`;
 }
 
 /** `host:port` or the socket path. */
