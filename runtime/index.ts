@@ -23,7 +23,7 @@ export type { ServerTlsOptions } from "./server/server-tls.js";
 export type { ServerCall, ServerCallStatus } from "./server/server-call.js";
 export { currentServerCall } from "./context/call-context.js";
 export { Channel, type ChannelOptions } from "./client/channel.js";
-export type { ChannelTlsOptions, ConnectionOptions } from "./client/connect.js";
+export type { ChannelTlsOptions, ChannelConnectionOptions } from "./client/connect.js";
 export { KeepaliveTimeoutError, type KeepaliveOptions } from "./client/keepalive.js";
 export type { CallOptions } from "./client/call-options.js";
 export type { ClientCall, ResponseStream, CallStatus, SendOptions } from "./client/client-call.js";

@@ -8,14 +8,14 @@ import { contentTypeFor } from "../protocol/headers.js";
 import { DEFAULT_WINDOW_SIZE } from "../protocol/flow-control.js";
 import { noteChannelCreated } from "../context/call-context.js";
 import { closeSession } from "../util/close-session.js";
-import { connect, type ConnectAddress, type ConnectionOptions, type ConnectParams } from "./connect.js";
+import { connect, type ConnectAddress, type ChannelConnectionOptions, type ConnectParams } from "./connect.js";
 import { ClientKeepalive } from "./keepalive.js";
 import type { ClientInterceptor } from "../interceptors/client-interceptor.js";
 import { EventHub } from "../events/event-hub.js";
 import { clientEvents } from "../events/client-events.js";
 
-/** Options of a Channel; `tls`, `keepalive` and the window sizes are in `ConnectionOptions`. */
-export interface ChannelOptions extends ConnectionOptions {
+/** Options of a Channel; `tls`, `keepalive` and the window sizes are in `ChannelConnectionOptions`. */
+export interface ChannelOptions extends ChannelConnectionOptions {
   /** Largest response message accepted, in bytes (default 4 MiB, the gRPC default). */
   maxReceiveMessageSize?: number;
   /** Largest request message sent, in bytes (default: no limit beyond 4 GiB). */

@@ -24,7 +24,7 @@ export interface ChannelTlsOptions {
 }
 
 /** The channel options about its connections: security, keepalive and flow-control windows. */
-export interface ConnectionOptions {
+export interface ChannelConnectionOptions {
   /**
    * Connect over TLS (also implied by an `https://` target). Plain-text
    * HTTP/2 (h2c) is the default. A handshake that fails (an untrusted or

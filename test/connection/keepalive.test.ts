@@ -114,6 +114,17 @@ describe("client keepalive", () => {
     assert.equal((await client.sayHello({ name: "b" })).message, "Hello, b!");
   });
 
+  it("a grpc-js server's own keepalive pings (grpc.keepalive_time_ms 30) are answered: a 500 ms stream succeeds on one connection", async () => {
+    await using peer = await startGrpcJsGreeter(undefined, { "grpc.keepalive_time_ms": 30, "grpc.keepalive_timeout_ms": 200 });
+    await using channel = new Channel(`127.0.0.1:${peer.port}`);
+    const client = new GreeterClient(channel);
+    const replies = await readAll(client.lotsOfReplies({ name: "g", count: 5 }));
+    assert.equal(replies.length, 5);
+    const session = channel.session();
+    assert.equal((await client.sayHello({ name: "same" })).message, "Hello, same!");
+    assert.equal(channel.session(), session);
+  });
+
   it("against a grpc-js server whose network dies: UNAVAILABLE within the timeout", async () => {
     await using peer = await startGrpcJsGreeter();
     await using proxy = await startProxy(peer.port);
