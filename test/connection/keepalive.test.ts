@@ -252,6 +252,25 @@ describe("server keepalive", () => {
     await proxy[Symbol.asyncDispose]();
   });
 
+  it("connections that come and go under a 5 ms keepalive never crash the server, and leave no timer behind", async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on("uncaughtException", onUncaught);
+    try {
+      await using peer = await serve({ keepalive: { timeMs: 5, timeoutMs: 5 }, maxConnectionIdleMs: 7, maxConnectionAgeMs: 9, maxConnectionAgeGraceMs: 3 });
+      for (let i = 0; i < 30; i++) {
+        const session = http2.connect(`http://127.0.0.1:${peer.port}`);
+        session.on("error", () => {});
+        setTimeout(() => session.destroy(), i % 11);
+      }
+      await sleep(100);
+    } finally {
+      process.off("uncaughtException", onUncaught);
+    }
+    // A timer left ref'd would also keep this file's process from ending (the runner would time out).
+    assert.deepEqual(uncaught, []);
+  });
+
   it("grpc-js and our clients answer the server's pings: a call longer than many ping intervals succeeds", async () => {
     await using peer = await serve({ keepalive: { timeMs: 20, timeoutMs: 200 } });
     await using channel = new Channel(`127.0.0.1:${peer.port}`);
