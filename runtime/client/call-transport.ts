@@ -598,15 +598,16 @@ function unavailable(error: Error): GrpcError {
   return new GrpcError(Status.UNAVAILABLE, `connection failed: ${detail}`, { cause: error });
 }
 
-function cancelledBySignal(signal: AbortSignal): GrpcError {
+/** The CANCELLED error for an aborted call signal (its reason, if a GrpcError, as is). @internal */
+export function cancelledBySignal(signal: AbortSignal): GrpcError {
   const reason: unknown = signal.reason;
   if (reason instanceof GrpcError) return reason;
   const detail = reason instanceof Error ? reason.message : reason === undefined ? "" : String(reason);
   return new GrpcError(Status.CANCELLED, detail === "" ? "call cancelled" : `call cancelled: ${detail}`, { cause: reason });
 }
 
-/** The timeout in ms implied by `timeout` and `deadline` (the earlier one), if any. */
-function effectiveTimeout(options: CallOptions): number | undefined {
+/** The timeout in ms implied by `timeout` and `deadline` (the earlier one), if any. @internal */
+export function effectiveTimeout(options: CallOptions): number | undefined {
   let timeout = options.timeout;
   if (options.deadline !== undefined) {
     const deadline = typeof options.deadline === "number" ? options.deadline : options.deadline.getTime();
