@@ -365,6 +365,8 @@ export class Channel {
 
   #exitIdle(): void {
     if (this.#state !== ConnectivityState.IDLE) return;
+    // Counted from now: a channel that connects (or keeps failing to) and sees no call still goes idle.
+    this.#startIdleTimer();
     this.#balancer ??= this.#createBalancer();
     this.#setState(ConnectivityState.CONNECTING);
     if (this.#addresses === undefined) {

@@ -92,6 +92,14 @@ describe("fail fast and waitForReady", () => {
     assert.ok(again instanceof GrpcError && again.rawMessage === `connect ECONNREFUSED 127.0.0.1:${port}`, String(again));
   });
 
+  it("a DNS name that does not resolve fails fast with UNAVAILABLE naming the name", async () => {
+    await using channel = new Channel("dns:///no-such-host.invalid:50051");
+    const error = await new GreeterClient(channel).sayHello({ name: "x" }).catch((e: unknown) => e);
+    assert.ok(error instanceof GrpcError && error.code === Status.UNAVAILABLE, String(error));
+    assert.match(error.rawMessage, /^DNS resolution failed for no-such-host\.invalid: .*(ENOTFOUND|EAI_AGAIN)/);
+    assert.equal(channel.state, TRANSIENT_FAILURE);
+  });
+
   it("a waitForReady call waits through TRANSIENT_FAILURE and runs once the server is up", async () => {
     const server = new TestServer("late");
     server.port = await deadPort();
@@ -193,6 +201,19 @@ describe("reconnect backoff", () => {
 });
 
 describe("idle timeout", () => {
+  it("a channel that never gets to make a call goes IDLE too, and stops reconnecting", async () => {
+    await using listener = await rawListener((socket) => socket.destroy());
+    await using channel = new Channel(`127.0.0.1:${listener.port}`, { idleTimeoutMs: 200, backoff: { initialBackoffMs: 20, maxBackoffMs: 20 } });
+    const states = recordStates(channel);
+    channel.getState(true);
+    await eventually(() => channel.state === IDLE, 2000, "IDLE");
+    const attempts = listener.times.length;
+    assert.ok(attempts >= 2, `${attempts} attempts`);
+    await sleep(100);
+    assert.equal(listener.times.length, attempts, "no more attempts once idle");
+    assert.deepEqual(states, [IDLE, CONNECTING, TRANSIENT_FAILURE, IDLE]);
+  });
+
   it("goes IDLE after idleTimeoutMs without calls, closing the connection; the next call reconnects", async () => {
     const server = await new TestServer("idle").start();
     try {

@@ -181,9 +181,14 @@ describe("server.close({ graceMs })", () => {
       assert.equal((await client.sayHello({ name: "0" })).message, "a:slept 0");
       const racing = client.sayHello({ name: "0" });
       const streaming = drain(client.lotsOfReplies({ name: "s", count: 2 }));
+      const greetings = client.lotsOfGreetings([{ name: "x" }, { name: "y" }]);
+      const bidi = drain(client.bidiHello([{ name: "p" }, { name: "q" }]));
       const closed = a.close();
       assert.equal((await racing).message, "b:slept 0");
       assert.deepEqual(await streaming, { messages: ["b:#1", "b:#2"], code: Status.OK });
+      // Client-streaming and bidi calls replay the requests they had sent.
+      assert.equal((await greetings).message, "Hello, x and y!");
+      assert.deepEqual((await bidi).messages, ["Hi p, nice to meet you.", "Hi q, nice to meet you."]);
       assert.equal(connections, 2);
       await closed;
     } finally {
