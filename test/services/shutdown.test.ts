@@ -116,6 +116,7 @@ describe("server.close({ graceMs })", () => {
   it("close() without graceMs waits for the calls however long they take", async () => {
     const { server, channel } = await listening(new SlowGreeter());
     const unary = new GreeterClient(channel).sayHello({ name: "400" });
+    await eventually(() => channel.state === ConnectivityState.READY, 2000, "a ready connection");
     await sleep(20);
     const started = Date.now();
     await server.close();
@@ -206,7 +207,8 @@ describe("server.close({ graceMs })", () => {
       const messages: string[] = [];
       call.on("data", (reply) => messages.push(reply.message));
       const status = new Promise<grpc.StatusObject>((resolve) => call.on("status", resolve));
-      await sleep(30);
+      // In flight: the first reply has come.
+      await eventually(() => messages.length > 0, 5000, "the first reply");
       await server.close({ graceMs: 5_000 });
       assert.equal((await status).code, grpc.status.OK);
       assert.equal(messages.length, 10);
