@@ -8,6 +8,7 @@ import { Channel, GrpcError, Server, Status, type ChannelOptions, type RetryPoli
 import { GreeterBase, GreeterClient } from "../../examples/gen/greeter/v1/greeter_grpc.js";
 import type { HelloRequest } from "../../examples/gen/greeter/v1/greeter_pb.js";
 import { sleep } from "../runtime/harness.js";
+import { grpcJsGreeterClient } from "../services/grpc-js-greeter.js";
 
 /** What one attempt of a call should meet on the server. */
 interface Failure {
@@ -282,7 +283,25 @@ describe("retries (gRPC A6)", () => {
   });
 });
 
-describe("retries against a grpc-js server", () => {
+describe("retries with grpc-js", () => {
+  it("a grpc-js client retrying against our server: handlers see grpc-previous-rpc-attempts, our pushback trailer is honoured", async () => {
+    await using pair = await flakyPair([{ code: Status.UNAVAILABLE, pushback: "150" }, { code: Status.UNAVAILABLE }]);
+    const port = Number(pair.channel.target.split(":")[1]);
+    const serviceConfig = { methodConfig: [{ name: [{ service: "greeter.v1.Greeter" }], retryPolicy: policy }] };
+    const client = grpcJsGreeterClient(`127.0.0.1:${port}`, { "grpc.service_config": JSON.stringify(serviceConfig) });
+    try {
+      const reply = await new Promise<{ message: string }>((resolve, reject) =>
+        client.SayHello({ name: "js" }, (error: grpc.ServiceError | null, response: { message: string }) => (error ? reject(error) : resolve(response))),
+      );
+      assert.equal(reply.message, "hello js (attempt 3)");
+      assert.deepEqual(pair.greeter.seen.map((s) => s.previous), [undefined, "1", "2"]);
+      const waited = pair.greeter.seen[1]!.at - pair.greeter.seen[0]!.at;
+      assert.ok(waited >= 140, `grpc-js waited ${waited.toFixed(0)} ms after our pushback of 150`);
+    } finally {
+      client.close();
+    }
+  });
+
   it("our client retries a grpc-js server's UNAVAILABLE, sending grpc-previous-rpc-attempts, and honours its pushback", async () => {
     const protoDir = fileURLToPath(new URL("../../proto", import.meta.url));
     const definition = protoLoader.loadSync("greeter/v1/greeter.proto", { includeDirs: [protoDir], keepCase: true, defaults: true });
