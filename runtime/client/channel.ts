@@ -9,7 +9,7 @@ import { contentTypeFor } from "../protocol/headers.js";
 import { noteChannelCreated } from "../context/call-context.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
-import { backoffSettings, ConnectionBackoff, type BackoffOptions } from "./backoff.js";
+import { backoffSettings, type BackoffOptions } from "./backoff.js";
 import type { Balancer, BalancerHelper, LoadBalancingPolicy } from "./balancer/balancer.js";
 import { PickFirst } from "./balancer/pick-first.js";
 import { RoundRobin } from "./balancer/round-robin.js";
@@ -18,7 +18,8 @@ import type { SessionOptions } from "./open-session.js";
 import { RetryThrottle } from "./retry/throttle.js";
 import { checkRetryThrottling, MethodConfigs, policyFromConfig, type CompiledMethodConfig, type ServiceConfig } from "./service-config.js";
 import { Subchannel } from "./subchannel.js";
-import { parseTarget, resolveTarget, type Address, type ParsedTarget } from "./target.js";
+import { Resolver } from "./resolver.js";
+import { parseTarget, type Address, type ParsedTarget } from "./target.js";
 
 export interface ChannelOptions {
   /** Largest response message accepted, in bytes (default 4 MiB, the gRPC default). */
@@ -82,8 +83,6 @@ const MiB = 1024 * 1024;
 export const USER_AGENT = "tsgrpc-node/0.1.0";
 /** grpc's default client idle timeout. */
 const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
-/** grpc-go's DNS resolver re-resolves at most this often. */
-const MIN_RESOLUTION_INTERVAL_MS = 30_000;
 
 /**
  * A call waiting for a connection (the channel is resolving, connecting, or
@@ -143,13 +142,10 @@ export class Channel {
   #state: ConnectivityState = ConnectivityState.IDLE;
   readonly #watchers = new StateWatchers();
   #balancer: Balancer | undefined;
-  /** Bumped whenever the balancer is replaced, so late resolutions for an old one are dropped. */
+  #resolver: Resolver | undefined;
+  /** Bumped whenever the balancer and resolver are replaced, so late reports from old ones are dropped. */
   #generation = 0;
   #addresses: readonly Address[] | undefined;
-  #resolving = false;
-  #lastResolution = 0;
-  readonly #resolveBackoff: ConnectionBackoff;
-  #resolveTimer: NodeJS.Timeout | undefined;
   /** Why the channel is in TRANSIENT_FAILURE: the message of fail-fast calls. */
   #lastError: Error | undefined;
   readonly #waiters = new Set<PickWaiter>();
@@ -196,7 +192,6 @@ export class Channel {
     this.compressMinBytes = options.compressMinBytes ?? DEFAULT_COMPRESS_MIN_BYTES;
     this.userAgent = options.userAgent === undefined ? USER_AGENT : `${options.userAgent} ${USER_AGENT}`;
     this.#backoff = backoffSettings(options.backoff);
-    this.#resolveBackoff = new ConnectionBackoff(this.#backoff);
     const config = options.serviceConfig;
     this.#policy = policyFromConfig(config) ?? options.loadBalancing ?? "pick_first";
     if (this.#policy !== "pick_first" && this.#policy !== "round_robin") {
@@ -351,11 +346,8 @@ export class Channel {
   close(): Promise<void> {
     if (this.#state === ConnectivityState.SHUTDOWN) return Promise.resolve();
     this.#setState(ConnectivityState.SHUTDOWN);
-    clearTimeout(this.#resolveTimer);
     clearTimeout(this.#idleTimer);
-    const balancer = this.#balancer;
-    this.#balancer = undefined;
-    this.#generation++;
+    const balancer = this.#dropBalancer();
     return balancer === undefined ? Promise.resolve() : balancer.shutdown();
   }
 
@@ -370,7 +362,7 @@ export class Channel {
     this.#balancer ??= this.#createBalancer();
     this.#setState(ConnectivityState.CONNECTING);
     if (this.#addresses === undefined) {
-      this.#resolve();
+      this.#resolver!.resolve();
     } else {
       this.#balancer.updateAddresses(this.#addresses);
       this.#balancer.exitIdle();
@@ -397,41 +389,37 @@ export class Channel {
         this.#setState(state);
       },
       requestResolution: () => {
-        if (generation !== this.#generation || this.#parsed.kind === "static") return;
-        if (Date.now() - this.#lastResolution >= MIN_RESOLUTION_INTERVAL_MS) this.#resolve();
+        if (generation === this.#generation) this.#resolver?.requestResolution();
       },
     };
-    return this.#policy === "round_robin" ? new RoundRobin(helper) : new PickFirst(helper);
-  }
-
-  /** Resolves the target; the first result starts the balancer, later ones update it. */
-  #resolve(): void {
-    if (this.#resolving) return;
-    this.#resolving = true;
-    this.#lastResolution = Date.now();
-    this.#resolveBackoff.start();
-    const generation = this.#generation;
-    resolveTarget(this.#parsed).then(
-      (addresses) => {
-        this.#resolving = false;
-        if (generation !== this.#generation || this.#balancer === undefined) return;
-        this.#resolveBackoff.reset();
+    const balancer = this.#policy === "round_robin" ? new RoundRobin(helper) : new PickFirst(helper);
+    this.#resolver = new Resolver(this.#parsed, this.#backoff, {
+      onAddresses: (addresses) => {
+        if (generation !== this.#generation) return;
         const first = this.#addresses === undefined;
         this.#addresses = addresses;
-        this.#balancer.updateAddresses(addresses);
-        if (first) this.#balancer.exitIdle();
+        balancer.updateAddresses(addresses);
+        if (first) balancer.exitIdle();
       },
-      (error: Error) => {
-        this.#resolving = false;
+      onError: (error) => {
+        // Nothing to connect to yet: TRANSIENT_FAILURE (the resolver tries again after a backoff).
+        // A failed re-resolution keeps the addresses there are.
         if (generation !== this.#generation || this.#addresses !== undefined) return;
-        // Nothing to connect to: TRANSIENT_FAILURE, and resolve again after a backoff.
         this.#lastError = error;
         this.#setState(ConnectivityState.TRANSIENT_FAILURE);
-        this.#resolveTimer = setTimeout(() => {
-          if (generation === this.#generation) this.#resolve();
-        }, this.#resolveBackoff.delay()).unref();
       },
-    );
+    });
+    return balancer;
+  }
+
+  /** Detaches the balancer and resolver (for SHUTDOWN or IDLE); returns the balancer to shut down. */
+  #dropBalancer(): Balancer | undefined {
+    const balancer = this.#balancer;
+    this.#balancer = undefined;
+    this.#resolver?.shutdown();
+    this.#resolver = undefined;
+    this.#generation++;
+    return balancer;
   }
 
   #setState(state: ConnectivityState): void {
@@ -510,13 +498,8 @@ export class Channel {
   /** No calls for idleTimeoutMs: connections closed, resolver and balancer dropped, IDLE (grpc's channel idleness). */
   #enterIdle(): void {
     if (this.#state === ConnectivityState.SHUTDOWN || this.#state === ConnectivityState.IDLE) return;
-    const balancer = this.#balancer;
-    this.#balancer = undefined;
-    this.#generation++;
-    clearTimeout(this.#resolveTimer);
-    this.#resolving = false;
     if (this.#parsed.kind === "dns") this.#addresses = undefined;
-    void balancer?.shutdown();
+    void this.#dropBalancer()?.shutdown();
     this.#setState(ConnectivityState.IDLE);
   }
 }
