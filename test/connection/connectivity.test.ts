@@ -181,7 +181,8 @@ describe("reconnect backoff", () => {
     // The first gap is left out: the very first connection of a process takes longer to be set up.
     const gaps = listener.times.slice(2, 6).map((t, i) => t - listener.times[i + 1]!);
     const expected = [200, 400, 400, 400];
-    gaps.forEach((gap, i) => assert.ok(gap >= expected[i]! - 40 && gap < expected[i]! + 150, `gap ${i}: ${gap.toFixed(0)} ms, expected ${expected[i]}`));
+    // Wide bounds for a loaded machine, still telling 400 (capped) from 800 (uncapped) and 200 from 100.
+    gaps.forEach((gap, i) => assert.ok(gap >= expected[i]! - 80 && gap < expected[i]! + 300, `gap ${i}: ${gap.toFixed(0)} ms, expected ${expected[i]}`));
     assert.equal(channel.state, TRANSIENT_FAILURE);
     assert.match(String((await new GreeterClient(channel).sayHello({ name: "x" }).catch((e: unknown) => e))), /UNAVAILABLE/);
   });

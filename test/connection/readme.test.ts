@@ -31,7 +31,8 @@ describe("README production setup", () => {
     await gone.kill();
     server.port = gone.port;
     const port = server.port;
-    const starting = sleep(300).then(() => server.start());
+    // Up in 600 ms: after the first call has failed, before the waiting one's deadline.
+    const starting = sleep(600).then(() => server.start());
     try {
       // #region readme wait-for-ready
       const channel = new Channel(`127.0.0.1:${port}`, { backoff: { initialBackoffMs: 100 } });
