@@ -135,7 +135,7 @@ export class Subchannel {
         this.#timer = undefined;
         this.#failed(error ?? new Error(`connection to ${this.label} closed before it was ready`));
       } else {
-        if (error !== undefined) this.#lastError = error;
+        if (error !== undefined) this.#lastError = this.#named(error);
         this.#lost(session);
       }
     });
@@ -150,13 +150,20 @@ export class Subchannel {
 
   #failed(error: Error): void {
     this.#session = undefined;
-    this.#lastError = error;
+    this.#lastError = this.#named(error);
     this.#setState(ConnectivityState.TRANSIENT_FAILURE);
     if (this.#state !== ConnectivityState.TRANSIENT_FAILURE) return; // shut down by a listener
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (this.#state === ConnectivityState.TRANSIENT_FAILURE) this.#attempt();
     }, this.#backoff.delay()).unref();
+  }
+
+  /** The error, saying which address it is about if it does not already (`Protocol error` alone says little). */
+  #named(error: Error): Error {
+    const where = "path" in this.address ? this.address.path : this.label;
+    if (error.message.includes(where)) return error;
+    return new Error(`connection to ${this.label} failed: ${error.message}`, { cause: error });
   }
 
   #setState(state: ConnectivityState): void {

@@ -92,6 +92,17 @@ describe("fail fast and waitForReady", () => {
     assert.ok(again instanceof GrpcError && again.rawMessage === `connect ECONNREFUSED 127.0.0.1:${port}`, String(again));
   });
 
+  it("a peer that does not speak HTTP/2 fails the attempt at once: UNAVAILABLE naming the address", async () => {
+    await using listener = await rawListener((socket) => socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"));
+    await using channel = new Channel(`127.0.0.1:${listener.port}`);
+    const started = performance.now();
+    const error = await new GreeterClient(channel).sayHello({ name: "x" }).catch((e: unknown) => e);
+    assert.ok(error instanceof GrpcError && error.code === Status.UNAVAILABLE, String(error));
+    assert.match(error.rawMessage, new RegExp(`^connection to 127\\.0\\.0\\.1:${listener.port} (failed: Protocol error|closed before it was ready)`));
+    assert.ok(performance.now() - started < 1000);
+    assert.equal(channel.state, TRANSIENT_FAILURE);
+  });
+
   it("a DNS name that does not resolve fails fast with UNAVAILABLE naming the name", async () => {
     await using channel = new Channel("dns:///no-such-host.invalid:50051");
     const error = await new GreeterClient(channel).sayHello({ name: "x" }).catch((e: unknown) => e);
