@@ -51,7 +51,8 @@ export interface ChannelOptions {
   compressMinBytes?: number;
   /**
    * Opens the byte stream for each new connection instead of a TCP socket
-   * (`channelFor()` joins a channel to a server in memory with it).
+   * (`channelFor()` joins a channel to a server in memory with it). The
+   * target's name is then not looked up: it is only the `:authority`.
    */
   createConnection?: (url: URL) => Duplex;
   /**
