@@ -470,6 +470,8 @@ export class Channel {
     if (this.#waiters.size === 0 && this.#holdOpen !== undefined) {
       clearInterval(this.#holdOpen);
       this.#holdOpen = undefined;
+      // The last waiting call is gone (picked, failed or cancelled): idleness counts from now.
+      if (this.#active === 0 && this.#state !== ConnectivityState.SHUTDOWN) this.#startIdleTimer();
     }
   }
 

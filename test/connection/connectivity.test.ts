@@ -226,6 +226,18 @@ describe("idle timeout", () => {
     assert.deepEqual(states, [IDLE, CONNECTING, TRANSIENT_FAILURE, IDLE]);
   });
 
+  it("counts idleness from when the last call waiting for a connection gave up", async () => {
+    const port = await deadPort();
+    await using channel = new Channel(`127.0.0.1:${port}`, { idleTimeoutMs: 250, backoff: { initialBackoffMs: 20, maxBackoffMs: 20 } });
+    const started = performance.now();
+    const error = await new GreeterClient(channel).sayHello({ name: "x" }, { waitForReady: true, timeout: 400 }).catch((e: unknown) => e);
+    assert.ok(error instanceof GrpcError && error.code === Status.DEADLINE_EXCEEDED, String(error));
+    assert.equal(channel.state, TRANSIENT_FAILURE, "not idle while the call waited");
+    await eventually(() => channel.state === IDLE, 2000, "IDLE");
+    const idleAfter = performance.now() - started;
+    assert.ok(idleAfter >= 640, `idle after ${idleAfter.toFixed(0)} ms: 400 ms of waiting, then 250 ms without calls`);
+  });
+
   it("goes IDLE after idleTimeoutMs without calls, closing the connection; the next call reconnects", async () => {
     const server = await new TestServer("idle").start();
     try {
