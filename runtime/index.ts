@@ -21,6 +21,18 @@ export { Server, type ServerOptions, type ListenOptions, type CloseOptions, type
 export type { ServerCall, ServerCallStatus } from "./server/server-call.js";
 export { currentServerCall } from "./context/call-context.js";
 export { Channel, type ChannelOptions } from "./client/channel.js";
+export { ConnectivityState, type StateListener } from "./client/connectivity.js";
+export type { BackoffOptions } from "./client/backoff.js";
+export type { LoadBalancingPolicy } from "./client/balancer/balancer.js";
+export type {
+  ServiceConfig,
+  MethodConfig,
+  MethodName,
+  RetryPolicy,
+  RetryThrottling,
+  LoadBalancingConfig,
+  StatusCodeName,
+} from "./client/service-config.js";
 export type { CallOptions } from "./client/call-options.js";
 export type { ClientCall, ResponseStream, CallStatus, SendOptions } from "./client/client-call.js";
 export { ServiceClient, type StreamInput } from "./client/service-client.js";
