@@ -25,6 +25,18 @@ export { currentServerCall } from "./context/call-context.js";
 export { Channel, type ChannelOptions } from "./client/channel.js";
 export type { ChannelTlsOptions, ChannelConnectionOptions } from "./client/connect.js";
 export { KeepaliveTimeoutError, type KeepaliveOptions } from "./client/keepalive.js";
+export { ConnectivityState, type StateListener } from "./client/connectivity.js";
+export type { BackoffOptions } from "./client/backoff.js";
+export type { LoadBalancingPolicy } from "./client/balancer/balancer.js";
+export type {
+  ServiceConfig,
+  MethodConfig,
+  MethodName,
+  RetryPolicy,
+  RetryThrottling,
+  LoadBalancingConfig,
+  StatusCodeName,
+} from "./client/service-config.js";
 export type { CallOptions } from "./client/call-options.js";
 export type { ClientCall, ResponseStream, CallStatus, SendOptions } from "./client/client-call.js";
 export { ServiceClient, type StreamInput } from "./client/service-client.js";

@@ -11,12 +11,22 @@ need_apt=()
 [ -x /usr/bin/grpc_python_plugin ] || need_apt+=(protobuf-compiler-grpc)
 [ -x /usr/bin/openssl ] || need_apt+=(openssl)  # test certificates (test/connection/certs.ts)
 if ! /usr/bin/python3 -c "import grpc, google.protobuf" >/dev/null 2>&1; then need_apt+=(python3-grpcio python3-protobuf); fi
+# nginx: the gRPC proxy/load balancer of test/connection/nginx.test.ts (which runs its own, in the foreground).
+[ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""
   if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
   echo "setup: installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # The nginx package starts its system service on install, which fails where there is no init system
+  # (or port 80 is taken) and then fails the install. A policy-rc.d that answers 101 ("not allowed") stops
+  # that, as Debian's container images do; ours is removed again afterwards.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi

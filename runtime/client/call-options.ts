@@ -20,6 +20,14 @@ export interface CallOptions {
   maxSendMessageSize?: number;
   /** How this call's requests are compressed: `"gzip"`, `"deflate"` or `"identity"` (default: the channel's `compression`). */
   compression?: Compression;
+  /**
+   * Wait for a connection instead of failing fast (gRPC's wait-for-ready):
+   * while the channel is in TRANSIENT_FAILURE the call waits, until the
+   * channel is READY or the call's deadline passes. Without it, such a call
+   * fails at once with UNAVAILABLE and the connection error. Default: the
+   * service config's `waitForReady` for the method, else false.
+   */
+  waitForReady?: boolean;
   /** Called with the response headers when they arrive. */
   onHeader?: (headers: Metadata) => void;
   /** Called with the trailing metadata when the call ends, on success or error. */

@@ -16,7 +16,7 @@ import { encodeTimeout } from "../protocol/timeout.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
 import type { CallOptions } from "./call-options.js";
-import type { Channel } from "./channel.js";
+import type { Channel, PickWaiter } from "./channel.js";
 
 /**
  * What a transport reports, in order: headers (at most once), messages, then
@@ -31,17 +31,30 @@ export interface CallListener<O extends DescMessage> {
   onClose(error: GrpcError | undefined): void;
 }
 
-const { NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
+const { NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_REFUSED_STREAM } = http2.constants;
+
+/** A6: the header that tells the server how many attempts came before this one. */
+export const HEADER_PREVIOUS_ATTEMPTS = "grpc-previous-rpc-attempts";
 
 /**
  * The client side of one call on one HTTP/2 stream: sends the request headers
  * (with `grpc-timeout` and metadata), frames and writes messages, decodes
  * responses, and works out the final status from trailers, HTTP status or
  * stream reset. Every call form is built on it.
+ *
+ * It gets its stream from the channel's pick: at once when a connection is
+ * ready, else once one is (the call waits in the channel's queue; a
+ * TRANSIENT_FAILURE fails it unless `waitForReady`). Requests sent before
+ * then are kept and written when the stream opens. Until the response
+ * headers arrive it also keeps what it wrote (up to the per-call retry
+ * buffer), so that a stream the server refused unprocessed (RST_STREAM
+ * REFUSED_STREAM, which nghttp2 also uses for the streams above a GOAWAY's
+ * last-stream-id) is retried once on a new pick: gRPC A6 "transparent
+ * retry", which does not count as an attempt.
  * @internal
  */
-export class CallTransport<I extends DescMessage, O extends DescMessage> {
-  readonly #stream: http2.ClientHttp2Stream;
+export class CallTransport<I extends DescMessage, O extends DescMessage> implements PickWaiter {
+  #stream: http2.ClientHttp2Stream | undefined;
   readonly #input: MessageCodec<I>;
   readonly #output: MessageCodec<O>;
   readonly #listener: CallListener<O>;
@@ -49,9 +62,20 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
   readonly #maxSend: number;
   readonly #maxReceive: number;
   readonly #options: CallOptions;
-  readonly #untrack: () => void;
+  #untrack: (() => void) | undefined;
   readonly #channel: Channel;
-  readonly #session: http2.ClientHttp2Session;
+  #session: http2.ClientHttp2Session | undefined;
+  readonly waitForReady: boolean;
+  /** The frames written so far, kept for a transparent retry (and until the stream opens); dropped once committed. */
+  #frames: Buffer[] | undefined = [];
+  #frameBytes = 0;
+  /** The request side was ended (end() or sendLast()). */
+  #ended = false;
+  #transparentRetried = false;
+  /** Callers of drained() before the stream opened. */
+  #startWaiters: (() => void)[] | undefined;
+  /** The size of the last message sent, encoded (retry buffers count it). */
+  lastMessageBytes = 0;
   #timer: NodeJS.Timeout | undefined;
   #writer: BatchedWriter | undefined;
   #onAbort: (() => void) | undefined;
@@ -81,7 +105,8 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
   /** The stream closed while a response was still being decompressed. */
   #closePending = false;
 
-  constructor(channel: Channel, method: DescMethod, options: CallOptions, listener: CallListener<O>) {
+  /** `previousAttempts`: for a retry (A6), how many attempts came before; sent as `grpc-previous-rpc-attempts`. */
+  constructor(channel: Channel, method: DescMethod, options: CallOptions, listener: CallListener<O>, previousAttempts = 0) {
     this.#listener = listener;
     this.#options = options;
     this.#input = channel.codec.forSchema(method.input) as MessageCodec<I>;
@@ -109,38 +134,10 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
     const timeout = effectiveTimeout(options);
     if (timeout !== undefined) headers[HEADER_TIMEOUT] = encodeTimeout(timeout);
     if (options.metadata !== undefined) new Metadata(options.metadata).writeHeaders(headers);
-
-    if (channel.closed) throw new GrpcError(Status.UNAVAILABLE, "channel is closed");
-    const session = (this.#session = channel.session());
-    if (options.metadata !== undefined) {
-      // Only metadata can make a request's headers big. Past the server's limit they would be
-      // refused (or, over 64 KiB in one field, end the whole connection): fail here, as grpc-go does.
-      const error = headerListError(headers, session);
-      if (error !== undefined) throw error;
-    }
+    if (previousAttempts > 0) headers[HEADER_PREVIOUS_ATTEMPTS] = String(previousAttempts);
     this.#channel = channel;
-    this.#untrack = channel.track(session);
-    let stream: http2.ClientHttp2Stream;
-    try {
-      stream = this.#stream = session.request(headers, { endStream: false });
-    } catch (error) {
-      this.#untrack();
-      throw new GrpcError(Status.UNAVAILABLE, `could not start the call: ${(error as Error).message}`, { cause: error });
-    }
-    stream.on("response", (h) => this.#onResponse(h));
-    stream.on("data", (chunk: Buffer) => this.#onData(chunk));
-    stream.on("trailers", (t) => {
-      this.#rawTrailers = t;
-    });
-    stream.on("error", (error) => {
-      this.#streamError ??= error;
-    });
-    stream.on("end", () => {
-      // The server has ended the call while we are still sending: stop with
-      // RST_STREAM(NO_ERROR), as grpc-go does, so the request side ends too.
-      if (!stream.writableEnded) stream.close(http2.constants.NGHTTP2_NO_ERROR);
-    });
-    stream.on("close", () => this.#onClose());
+    this.waitForReady = options.waitForReady === true;
+    this.#pick();
 
     if (timeout !== undefined) {
       this.#timer = setTimeout(() => this.cancel(new GrpcError(Status.DEADLINE_EXCEEDED, `deadline exceeded after ${timeout}ms`)), timeout);
@@ -156,6 +153,114 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
     }
   }
 
+  /** Starts on a connection the channel has ready, or waits in its queue for one. */
+  #pick(): void {
+    const picked = this.#channel.pick(this.waitForReady);
+    if (picked === undefined) this.#channel.waitForPick(this);
+    else if (picked instanceof GrpcError) this.#failLater(picked);
+    else this.onPicked(picked);
+  }
+
+  /** The channel picked `session` for this call. @internal */
+  onPicked(session: http2.ClientHttp2Session): void {
+    if (this.#closed || this.#localError !== undefined) return;
+    const error = this.#start(session);
+    if (error !== undefined) this.#failLater(error);
+  }
+
+  /** The channel cannot give this call a connection (TRANSIENT_FAILURE without waitForReady, or closed). @internal */
+  onPickFailed(error: GrpcError): void {
+    this.#failLater(error);
+  }
+
+  /** Ends the call with `error` before (or between) streams, after the current turn: callers may still be setting up. */
+  #failLater(error: GrpcError): void {
+    this.#localError ??= error;
+    queueMicrotask(() => this.#onClose());
+  }
+
+  /** Opens the stream on `session` and writes what was sent before; returns the error when it cannot. */
+  #start(session: http2.ClientHttp2Session): GrpcError | undefined {
+    const headers = this.#requestHeaders;
+    if (this.#options.metadata !== undefined) {
+      // Only metadata can make a request's headers big. Past the server's limit they would be
+      // refused (or, over 64 KiB in one field, end the whole connection): fail here, as grpc-go does.
+      const error = headerListError(headers, session);
+      if (error !== undefined) return error;
+    }
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = session.request(headers, { endStream: false });
+    } catch (error) {
+      // The session is closing (a GOAWAY came in): nothing was sent, so this may go to another connection once.
+      if (!this.#transparentRetried && this.#frames !== undefined) {
+        this.#transparentRetried = true;
+        this.#pick();
+        return undefined;
+      }
+      return new GrpcError(Status.UNAVAILABLE, `could not start the call: ${(error as Error).message}`, { cause: error });
+    }
+    this.#session = session;
+    this.#stream = stream;
+    this.#untrack = this.#channel.track(session);
+    stream.on("response", (h) => this.#onResponse(h));
+    stream.on("data", (chunk: Buffer) => this.#onData(chunk));
+    stream.on("trailers", (t) => {
+      this.#rawTrailers = t;
+    });
+    stream.on("error", (error) => {
+      this.#streamError ??= error;
+    });
+    stream.on("end", () => {
+      // The server has ended the call while we are still sending: stop with
+      // RST_STREAM(NO_ERROR), as grpc-go does, so the request side ends too.
+      if (!stream.writableEnded) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    });
+    stream.on("close", () => {
+      if (stream === this.#stream) this.#onClose();
+    });
+    if (this.#queuePaused) stream.pause();
+    const frames = this.#frames;
+    if (frames !== undefined && frames.length > 0) {
+      const writer = (this.#writer = new BatchedWriter(stream));
+      const last = frames.length - 1;
+      for (let i = 0; i < last; i++) writer.write(frames[i]!);
+      if (this.#ended && this.#pendingWrite === undefined) stream.end(frames[last]);
+      else writer.write(frames[last]!);
+    } else if (this.#ended && this.#pendingWrite === undefined) {
+      stream.end();
+    }
+    const waiters = this.#startWaiters;
+    if (waiters !== undefined) {
+      this.#startWaiters = undefined;
+      for (const resolve of waiters) resolve();
+    }
+    return undefined;
+  }
+
+  /**
+   * Sends a frame (ending the request side if `last`): kept for a replay
+   * while the call is not committed, written when there is a stream.
+   */
+  #put(frame: Buffer, last: boolean): boolean {
+    const frames = this.#frames;
+    if (frames !== undefined) {
+      frames.push(frame);
+      this.#frameBytes += frame.byteLength;
+      // Past the retry buffer no transparent retry (the requests are not all kept); before the stream
+      // opens they must be kept anyway, and the caller's backpressure bounds them.
+      if (this.#frameBytes > this.#channel.perCallRetryBufferBytes && this.#stream !== undefined) this.#frames = undefined;
+    }
+    if (last) this.#ended = true;
+    const stream = this.#stream;
+    if (stream === undefined) return false;
+    if (last) {
+      stream.end(frame);
+      return true;
+    }
+    return (this.#writer ??= new BatchedWriter(stream)).write(frame);
+  }
+
   /**
    * Writes one message (`compress: false` sends it uncompressed even when the
    * call compresses). Returns false when the stream's buffer is full, or the
@@ -163,9 +268,9 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
    */
   send(message: MessageInitShape<I>, compress = true): boolean {
     const bytes = this.#encode(message);
-    if (this.#encoder === undefined) return (this.#writer ??= new BatchedWriter(this.#stream)).write(frameMessage(bytes));
+    if (this.#encoder === undefined) return this.#put(frameMessage(bytes), false);
     const frame = this.#compressFrame(bytes, compress);
-    if (this.#pendingWrite === undefined && frame instanceof Uint8Array) return (this.#writer ??= new BatchedWriter(this.#stream)).write(frame);
+    if (this.#pendingWrite === undefined && frame instanceof Uint8Array) return this.#put(frame, false);
     this.#queueWrite(frame, false);
     return false;
   }
@@ -174,18 +279,18 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
   sendLast(message: MessageInitShape<I>, compress = true): void {
     const bytes = this.#encode(message);
     if (this.#encoder === undefined) {
-      this.#stream.end(frameMessage(bytes));
+      this.#put(frameMessage(bytes), true);
       return;
     }
     const frame = this.#compressFrame(bytes, compress);
-    if (this.#pendingWrite === undefined && frame instanceof Uint8Array) this.#stream.end(frame);
+    if (this.#pendingWrite === undefined && frame instanceof Uint8Array) this.#put(frame, true);
     else this.#queueWrite(frame, true);
   }
 
   /** Ends the request side (half-close), after any message still being compressed. */
   end(): void {
     const pending = this.#pendingWrite;
-    if (pending === undefined) this.#stream.end();
+    if (pending === undefined) this.#endStream();
     else this.#pendingWrite = pending.then(() => this.#endStream());
   }
 
@@ -194,6 +299,7 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
     if (this.#closed) return Promise.resolve();
     const pending = this.#pendingWrite;
     if (pending !== undefined) return pending.then(() => this.drained());
+    if (this.#stream === undefined) return new Promise((resolve) => (this.#startWaiters ??= []).push(resolve));
     if (this.#writer === undefined) return Promise.resolve();
     return this.#writer.drained();
   }
@@ -209,20 +315,27 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
 
   pause(): void {
     this.#queuePaused = true;
-    this.#stream.pause();
+    this.#stream?.pause();
   }
 
   resume(): void {
     this.#queuePaused = false;
     // A response being decompressed keeps the stream paused.
-    if (this.#inbound?.busy !== true) this.#stream.resume();
+    if (this.#inbound?.busy !== true) this.#stream?.resume();
   }
 
   /** Ends the call locally with `reason` and resets the stream (RST_STREAM CANCEL). */
   cancel(reason: GrpcError): void {
     if (this.#closed || this.#localError !== undefined) return;
     this.#localError = reason;
-    if (!this.#stream.destroyed) resetStream(this.#stream);
+    const stream = this.#stream;
+    if (stream === undefined) {
+      // Still waiting for a connection: leave the queue and end now.
+      this.#channel.cancelPick(this);
+      queueMicrotask(() => this.#onClose());
+      return;
+    }
+    if (!stream.destroyed) resetStream(stream);
     // The stream closed already, its status waiting for a decompression: end now.
     if (this.#closePending) this.#onClose();
   }
@@ -231,6 +344,7 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
     if (this.#localError !== undefined || this.#closed) {
       throw this.#localError ?? new GrpcError(Status.CANCELLED, "call already ended");
     }
+    if (this.#ended) throw new GrpcError(Status.INTERNAL, "send() after the request side was ended");
     let bytes: Uint8Array;
     try {
       bytes = this.#input.encode(message);
@@ -242,6 +356,7 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
         new GrpcError(Status.RESOURCE_EXHAUSTED, `trying to send message larger than max (${bytes.byteLength} vs. ${this.#maxSend})`),
       );
     }
+    this.lastMessageBytes = bytes.byteLength;
     return bytes;
   }
 
@@ -257,9 +372,8 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
     const write = (previous === undefined ? Promise.resolve(frame) : previous.then(() => frame)).then(
       (ready) => {
         if (this.#closed || this.#localError !== undefined) return;
-        if (last) this.#stream.end(ready);
         // Backpressure is for the caller: drained() waits for the writer after this.
-        else (this.#writer ??= new BatchedWriter(this.#stream)).write(ready);
+        this.#put(ready, last);
       },
       (error: unknown) =>
         this.cancel(new GrpcError(Status.INTERNAL, `failed to compress a request: ${(error as Error).message}`, { cause: error })),
@@ -271,7 +385,9 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
   }
 
   #endStream(): void {
-    if (!this.#closed && this.#localError === undefined) this.#stream.end();
+    if (this.#closed || this.#localError !== undefined) return;
+    this.#ended = true;
+    this.#stream?.end();
   }
 
   /** A request that cannot be sent ends the call with that error. */
@@ -292,13 +408,15 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
       return;
     }
     this.#rawHeaders = headers;
+    // Committed: the server has answered, so there will be no transparent retry.
+    this.#frames = undefined;
     this.#options.onHeader?.(this.headers);
     this.#listener.onHeaders();
   }
 
   /** The server's address, `host:port`, on the connection this call uses. */
   get peer(): string {
-    return remoteAddress(this.#session.socket as Socket | undefined);
+    return remoteAddress(this.#session?.socket as Socket | undefined);
   }
 
   /** The response headers as metadata (empty before they arrive, or for a trailers-only response). */
@@ -342,8 +460,8 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
       deliver: (b, c) => this.#deliver(b, c),
       fail: (error) => this.cancel(error),
       busy: (busy) => {
-        if (busy) this.#stream.pause();
-        else if (!this.#queuePaused) this.#stream.resume();
+        if (busy) this.#stream?.pause();
+        else if (!this.#queuePaused) this.#stream?.resume();
       },
     }));
     inbound.push(bytes, compressed);
@@ -364,6 +482,11 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
 
   #onClose(): void {
     if (this.#closed) return;
+    if (this.#refusedUnprocessed()) {
+      this.#transparentRetried = true;
+      this.#restart();
+      return;
+    }
     const inbound = this.#inbound;
     if (inbound !== undefined) {
       if (inbound.busy && this.#localError === undefined) {
@@ -377,12 +500,41 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
       inbound.stop();
     }
     this.#closed = true;
-    this.#untrack();
+    this.#untrack?.();
+    if (this.#startWaiters !== undefined) for (const resolve of this.#startWaiters.splice(0)) resolve();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     if (this.#onAbort !== undefined) this.#options.signal?.removeEventListener("abort", this.#onAbort);
     const error = (this.#error = this.#status());
     this.#options.onTrailer?.(this.trailers);
     this.#listener.onClose(error);
+  }
+
+  /**
+   * Whether the stream was refused before the server's application saw it
+   * (REFUSED_STREAM, no response), and may go again, once, with all its
+   * requests still kept (gRPC A6 transparent retry; grpc-go does the same).
+   */
+  #refusedUnprocessed(): boolean {
+    return (
+      !this.#transparentRetried &&
+      this.#frames !== undefined &&
+      this.#localError === undefined &&
+      this.#stream?.rstCode === NGHTTP2_REFUSED_STREAM &&
+      this.#rawHeaders === undefined &&
+      this.#rawTrailers === undefined &&
+      this.#headersError === undefined
+    );
+  }
+
+  /** A transparent retry: a new pick and a new stream, with the kept requests written again. */
+  #restart(): void {
+    this.#untrack?.();
+    this.#untrack = undefined;
+    this.#stream = undefined;
+    this.#session = undefined;
+    this.#writer = undefined;
+    this.#streamError = undefined;
+    this.#pick();
   }
 
   /** The call's outcome, by precedence: local decisions, a non-gRPC response, the trailers, then how the stream ended. */
@@ -397,16 +549,18 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> {
       return error;
     }
     const stream = this.#stream;
-    if (this.#session.destroyed) {
+    const session = this.#session;
+    if (stream === undefined || session === undefined) return new GrpcError(Status.UNAVAILABLE, "the call ended before it was sent");
+    if (session.destroyed) {
       // The connection is gone (refused, reset, closed): the call may be retried elsewhere.
-      const cause = this.#channel.sessionError(this.#session) ?? this.#streamError;
+      const cause = this.#channel.sessionError(session) ?? this.#streamError;
       if (cause !== undefined) return unavailable(cause);
       return new GrpcError(Status.UNAVAILABLE, "connection closed before the server sent a status");
     }
     if (stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) {
       if (stream.rstCode === NGHTTP2_ENHANCE_YOUR_CALM && this.#rawHeaders === undefined) {
         // A server refuses headers over its limit this way; its SETTINGS (now known) tell whether ours were.
-        const error = headerListError(this.#requestHeaders, this.#session);
+        const error = headerListError(this.#requestHeaders, session);
         if (error !== undefined) return error;
       }
       return new GrpcError(codeFromRstCode(stream.rstCode), `stream reset with HTTP/2 error code ${rstCodeName(stream.rstCode)}`);
@@ -456,15 +610,16 @@ function resetStream(stream: http2.ClientHttp2Stream): void {
   addAbortSignal(AbortSignal.abort(), stream);
 }
 
-function cancelledBySignal(signal: AbortSignal): GrpcError {
+/** The CANCELLED error for an aborted call signal (its reason, if a GrpcError, as is). @internal */
+export function cancelledBySignal(signal: AbortSignal): GrpcError {
   const reason: unknown = signal.reason;
   if (reason instanceof GrpcError) return reason;
   const detail = reason instanceof Error ? reason.message : reason === undefined ? "" : String(reason);
   return new GrpcError(Status.CANCELLED, detail === "" ? "call cancelled" : `call cancelled: ${detail}`, { cause: reason });
 }
 
-/** The timeout in ms implied by `timeout` and `deadline` (the earlier one), if any. */
-function effectiveTimeout(options: CallOptions): number | undefined {
+/** The timeout in ms implied by `timeout` and `deadline` (the earlier one), if any. @internal */
+export function effectiveTimeout(options: CallOptions): number | undefined {
   let timeout = options.timeout;
   if (options.deadline !== undefined) {
     const deadline = typeof options.deadline === "number" ? options.deadline : options.deadline.getTime();

@@ -4,8 +4,8 @@ import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
 import { MessageQueue } from "../util/message-queue.js";
 import type { CallOptions } from "./call-options.js";
-import { CallTransport } from "./call-transport.js";
 import type { Channel } from "./channel.js";
+import { startCall, type CallHandle } from "./start-call.js";
 
 /** How a call ended. */
 export interface CallStatus {
@@ -74,7 +74,7 @@ export class ClientCallImpl<I extends DescMessage, O extends DescMessage> implem
   readonly headers: Promise<Metadata>;
   readonly trailers: Promise<Metadata>;
   readonly status: Promise<CallStatus>;
-  readonly #transport: CallTransport<I, O>;
+  readonly #transport: CallHandle<I>;
   readonly #queue: MessageQueue<MessageShape<O>>;
   #resolveHeaders!: (headers: Metadata) => void;
   #resolveTrailers!: (trailers: Metadata) => void;
@@ -93,7 +93,7 @@ export class ClientCallImpl<I extends DescMessage, O extends DescMessage> implem
       pause: () => this.#transport.pause(),
       resume: () => this.#transport.resume(),
     });
-    this.#transport = new CallTransport<I, O>(channel, method, options, {
+    this.#transport = startCall<I, O>(channel, method, options, {
       onHeaders: () => {
         this.#sawHeaders = true;
         this.#start?.resolve();

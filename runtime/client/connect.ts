@@ -51,6 +51,12 @@ export type ConnectAddress = { host: string; port: number } | { path: string };
 
 /** What `connect` needs besides the address. @internal */
 export interface ConnectParams {
+  /**
+   * The `:authority` of the calls, `host[:port]` (the target's name, while the
+   * socket goes to a resolved address); over TLS its host is also the name the
+   * certificate is checked against. Default: the address.
+   */
+  authority?: string | undefined;
   /** Options of `http2.connect` (settings, limits). */
   session: http2.ClientSessionOptions;
   /** TLS, or undefined for plain text. */
@@ -58,7 +64,7 @@ export interface ConnectParams {
   connectionWindowSize?: number | undefined;
   keepalive?: ClientKeepalive | undefined;
   /** Whether calls are in flight on the session (keepalive without calls is optional). */
-  hasCalls?: (session: http2.ClientHttp2Session) => boolean;
+  hasCalls?: ((session: http2.ClientHttp2Session) => boolean) | undefined;
   /** Opens the byte stream instead of a socket (in-memory connections). */
   createConnection?: ((url: URL) => Duplex) | undefined;
 }
@@ -72,7 +78,11 @@ export interface ConnectParams {
  */
 export function connect(address: ConnectAddress, params: ConnectParams): http2.ClientHttp2Session {
   const secure = params.tls !== undefined;
-  const authority = "path" in address ? "localhost" : hostPort(params.tls?.serverName ?? address.host, address.port);
+  const target = params.authority ?? ("path" in address ? "localhost" : hostPort(address.host, address.port));
+  const port = /:(\d+)$/.exec(target)?.[1];
+  // gRPC's ssl_target_name_override: the override is the authority too.
+  const serverName = params.tls?.serverName ?? target.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+  const authority = params.tls?.serverName === undefined ? target : port === undefined ? serverName : `${hostPort(serverName, Number(port))}`;
   const url = `${secure ? "https" : "http"}://${authority}`;
   const options: http2.ClientSessionOptions = { ...params.session };
   const custom = params.createConnection;
@@ -81,12 +91,20 @@ export function connect(address: ConnectAddress, params: ConnectParams): http2.C
     const tlsOptions = params.tls;
     options.createConnection = () => {
       const socket =
-        tlsOptions !== undefined ? connectTls(address, tlsOptions) : netConnect("path" in address ? { path: address.path } : { host: address.host, port: address.port });
+        tlsOptions !== undefined ? connectTls(address, tlsOptions, serverName) : netConnect("path" in address ? { path: address.path } : { host: address.host, port: address.port });
       // A server that closes the connection before its HTTP/2 SETTINGS arrive is not talking to us:
       // say what that likely means rather than "connection closed".
       socket.once("end", () => {
         if (!started) socket.destroy(new Error(notStartedMessage(address, tlsOptions !== undefined)));
       });
+      // Node 20: a socket error (a TLS alert after the handshake, say) marks the session destroyed but
+      // leaves the socket open, and the session then never emits "error" or "close" (nor does anything
+      // learn the connection failed). Closing the socket once Node has seen the error completes that.
+      socket.on("error", () =>
+        process.nextTick(() => {
+          if (!socket.destroyed) socket.destroy();
+        }),
+      );
       return socket;
     };
   }
@@ -110,9 +128,8 @@ export function connect(address: ConnectAddress, params: ConnectParams): http2.C
  * gets "TLS handshake with HOST failed: " in front, and a server that does
  * not pick h2 is an error too.
  */
-function connectTls(address: ConnectAddress, options: ChannelTlsOptions): tls.TLSSocket {
+function connectTls(address: ConnectAddress, options: ChannelTlsOptions, serverName: string): tls.TLSSocket {
   const where = describe(address);
-  const serverName = options.serverName ?? ("path" in address ? "localhost" : address.host);
   const socket = tls.connect({
     ...("path" in address ? { path: address.path } : { host: address.host, port: address.port }),
     // RFC 6066 forbids an IP address as SNI; the certificate is still checked against it.

@@ -2,8 +2,8 @@ import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@b
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
 import type { CallOptions } from "./call-options.js";
-import { CallTransport } from "./call-transport.js";
 import type { Channel } from "./channel.js";
+import { startCall, type CallHandle } from "./start-call.js";
 
 /**
  * A unary call, on the transport's callbacks directly: no queue, one write
@@ -18,7 +18,7 @@ export function unaryCall<I extends DescMessage, O extends DescMessage>(
   return new Promise((resolve, reject) => {
     let response: MessageShape<O> | undefined;
     let count = 0;
-    const transport: CallTransport<I, O> = new CallTransport<I, O>(channel, method, options, {
+    const transport: CallHandle<I> = startCall<I, O>(channel, method, options, {
       onHeaders() {},
       onMessage(message) {
         if (++count > 1) {

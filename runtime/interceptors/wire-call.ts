@@ -1,5 +1,6 @@
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
-import { CallTransport, type CallListener } from "../client/call-transport.js";
+import type { CallListener } from "../client/call-transport.js";
+import { startCall, type CallHandle } from "../client/start-call.js";
 import type { Channel } from "../client/channel.js";
 import { Metadata } from "../metadata/metadata.js";
 import { GrpcError } from "../status/grpc-error.js";
@@ -44,7 +45,7 @@ export function wireNext(channel: Channel): ClientNext {
  * @internal
  */
 export class WireCall<I extends DescMessage, O extends DescMessage> implements CallListener<O> {
-  readonly #transport: CallTransport<I, O>;
+  readonly #transport: CallHandle<I>;
   readonly #queue: MessageQueue<MessageShape<O>>;
   readonly #trailers = new Metadata();
   readonly #kind: string;
@@ -61,7 +62,8 @@ export class WireCall<I extends DescMessage, O extends DescMessage> implements C
     });
     // The caller's header and trailer callbacks get what the interceptors make of them, not the wire's.
     const options = { ...request.options, metadata: request.metadata, onHeader: undefined, onTrailer: undefined, interceptors: undefined };
-    this.#transport = new CallTransport<I, O>(channel, request.method, options, this);
+    // Through startCall, so the method's service config (retries, timeout, waitForReady) applies below the interceptors.
+    this.#transport = startCall<I, O>(channel, request.method, options, this);
   }
 
   /** Sends the request messages: one in a single write with the end of the request side, a stream with backpressure. */

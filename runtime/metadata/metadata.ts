@@ -31,9 +31,16 @@ const reservedKeys = new Set([
   "user-agent",
 ]);
 
+/**
+ * The `grpc-` keys that are the application's (gRPC A6, as in grpc-go): a
+ * server sets `grpc-retry-pushback-ms` in its trailers to steer the client's
+ * retries, and reads `grpc-previous-rpc-attempts` from the request.
+ */
+const applicationGrpcKeys = new Set(["grpc-retry-pushback-ms", "grpc-previous-rpc-attempts"]);
+
 /** Whether `key` (lower case) may be set by user code. */
 function isReserved(key: string): boolean {
-  return key.startsWith("grpc-") || key.startsWith(":") || reservedKeys.has(key);
+  return (key.startsWith("grpc-") && !applicationGrpcKeys.has(key)) || key.startsWith(":") || reservedKeys.has(key);
 }
 
 /**

@@ -13,9 +13,10 @@ import { GreeterService } from "../../examples/greeter-service.js";
 import { grpcJsGreeterClient } from "../services/grpc-js-greeter.js";
 import { eventually, sleep } from "../runtime/harness.js";
 import { ClientKeepalive } from "../../runtime/client/keepalive.js";
+import { connect } from "../../runtime/client/connect.js";
 import { startGrpcJsGreeter } from "./grpc-js-greeter-server.js";
 import { startProxy } from "./pausable-proxy.js";
-import { readAll, serve } from "./slow-greeter.js";
+import { readAll, readySession, serve } from "./slow-greeter.js";
 
 function isUnavailable(message: RegExp) {
   return (error: unknown) => {
@@ -70,9 +71,9 @@ describe("client keepalive", () => {
   it("no pings while no call is in flight, unless permitWithoutCalls", async () => {
     await using counter = await pingCounter();
     await using quiet = new Channel(`127.0.0.1:${counter.port}`, { keepalive: { timeMs: 30 } });
-    quiet.session();
+    quiet.getState(true);
     await using chatty = new Channel(`127.0.0.1:${counter.port}`, { keepalive: { timeMs: 30, permitWithoutCalls: true } });
-    chatty.session();
+    chatty.getState(true);
     await sleep(300);
     // Only chatty's pings: 300 ms / 30 ms, less the scheduling slack of a busy machine.
     assert.ok(counter.pings >= 3, `pings received: ${counter.pings}`);
@@ -89,12 +90,12 @@ describe("client keepalive", () => {
     try {
       await using counter = await pingCounter();
       for (let i = 0; i < 20; i++) {
-        const channel = new Channel(`127.0.0.1:${counter.port}`, { keepalive: { timeMs: 5, timeoutMs: 5, permitWithoutCalls: true } });
-        const session = channel.session();
+        const keepalive = new ClientKeepalive({ timeMs: 5, timeoutMs: 5, permitWithoutCalls: true });
+        const session = connect({ host: "127.0.0.1", port: counter.port }, { session: {}, keepalive });
+        session.on("error", () => {});
         // Destroyed at different points of the ping cycle: before connecting, mid-ping, after.
         if (i % 3 === 0) session.destroy();
         else setTimeout(() => session.destroy(), i % 7);
-        void channel.close();
       }
       await sleep(100);
     } finally {
@@ -108,7 +109,7 @@ describe("client keepalive", () => {
     await using channel = new Channel(`127.0.0.1:${peer.port}`, { keepalive: { timeMs: 20, timeoutMs: 500, permitWithoutCalls: true } });
     const client = new GreeterClient(channel);
     await client.sayHello({ name: "a" });
-    const session = channel.session();
+    const session = await readySession(channel);
     await sleep(300);
     assert.equal(channel.session(), session, "the same connection after ~15 pings");
     assert.equal((await client.sayHello({ name: "b" })).message, "Hello, b!");
@@ -120,7 +121,7 @@ describe("client keepalive", () => {
     const client = new GreeterClient(channel);
     const replies = await readAll(client.lotsOfReplies({ name: "g", count: 5 }));
     assert.equal(replies.length, 5);
-    const session = channel.session();
+    const session = await readySession(channel);
     assert.equal((await client.sayHello({ name: "same" })).message, "Hello, same!");
     assert.equal(channel.session(), session);
   });
@@ -171,13 +172,13 @@ describe("server keepalive enforcement", () => {
   it("pings without calls count against permitWithoutCalls (default false), whatever minTimeMs", async () => {
     await using strict = await serve({ keepaliveEnforcement: { minTimeMs: 1 } });
     await using idle = new Channel(`127.0.0.1:${strict.port}`, { keepalive: { timeMs: 20, permitWithoutCalls: true } });
-    const session = idle.session();
+    const session = await readySession(idle);
     const code = await new Promise<number>((resolve) => session.once("goaway", (c: number) => resolve(c)));
     assert.equal(code, http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
 
     await using lenient = await serve({ keepaliveEnforcement: { minTimeMs: 1, permitWithoutCalls: true } });
     await using allowed = new Channel(`127.0.0.1:${lenient.port}`, { keepalive: { timeMs: 20, permitWithoutCalls: true } });
-    const kept = allowed.session();
+    const kept = await readySession(allowed);
     let goaways = 0;
     kept.on("goaway", () => goaways++);
     await sleep(250);

@@ -8,7 +8,7 @@ import { Channel, GrpcError, Status } from "tsgrpc";
 import { GreeterClient } from "../../examples/gen/greeter/v1/greeter_grpc.js";
 import { grpcJsGreeterClient } from "../services/grpc-js-greeter.js";
 import { eventually, sleep } from "../runtime/harness.js";
-import { readAll, serve } from "./slow-greeter.js";
+import { readAll, readySession, serve } from "./slow-greeter.js";
 
 /** Resolves with the GOAWAY's code and debug data, and when it came (ms after `since`). */
 function nextGoaway(session: http2.ClientHttp2Session, since: number): Promise<{ code: number; data: string; afterMs: number }> {
@@ -121,7 +121,7 @@ describe("maxConnectionAgeMs and maxConnectionAgeGraceMs", () => {
     const client = new GreeterClient(channel);
     const opened = Date.now();
     const long = readAll(client.lotsOfReplies({ name: "long", count: 400 }));
-    const first = channel.session();
+    const first = await readySession(channel);
     const goaway = await nextGoaway(first, opened);
     assert.equal(goaway.code, http2.constants.NGHTTP2_NO_ERROR);
     assert.equal(goaway.data, "max_age");

@@ -1,115 +1,97 @@
-// The README's "Production setup" examples: each `// #region readme` below is quoted verbatim in
-// README.md (the first test checks that) and runs here, against real sockets and certificates.
+// The README's production-setup examples for targets, load balancing, connectivity and retries: each
+// `// #region readme` below is quoted verbatim in README.md (the first test checks that), and runs here.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
-import * as net from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, it } from "node:test";
-import { Channel, Server, type ServerCall } from "tsgrpc";
+import { Channel, ConnectivityState, GrpcError, Server, Status, type ServiceConfig } from "tsgrpc";
 import { GreeterClient } from "../../examples/gen/greeter/v1/greeter_grpc.js";
-import type { HelloRequest } from "../../examples/gen/greeter/v1/greeter_pb.js";
-import { GreeterService } from "../../examples/greeter-service.js";
-import { assertQuotedInReadme } from "../runtime/harness.js";
-import { testCerts } from "./certs.js";
+import { assertQuotedInReadme, sleep } from "../runtime/harness.js";
+import { LabelledGreeter, startServers, TestServer } from "./servers.js";
 
-/** Where the README's certificate files are: ca.pem, server.pem/.key, client.pem/.key. */
-const dir = testCerts().dir;
-
-describe("README production setup examples", () => {
-  it("are quoted verbatim in README.md", () => {
-    assertQuotedInReadme(import.meta.url, ["tls-server", "tls-client", "unix-socket", "keepalive", "server-limits"]);
+describe("README production setup", () => {
+  it("quotes every region of this file", () => {
+    assertQuotedInReadme(import.meta.url, ["round-robin", "wait-for-ready", "retries"]);
   });
 
-  it("mutual TLS: the handler greets the client by its certificate's name", async () => {
-    // #region readme tls-server
-    class WhoAmI extends GreeterService {
-      override async sayHello(request: HelloRequest, call: ServerCall) {
-        const name = call.peerCertificate?.subject.CN; // verified against tls.ca during the handshake
-        return { message: `Hello, ${name ?? request.name}!` };
-      }
-    }
-
-    const server = new Server({
-      tls: {
-        key: readFileSync(`${dir}/server.key`),
-        cert: readFileSync(`${dir}/server.pem`),
-        // Mutual TLS: clients must present a certificate issued by this CA.
-        ca: readFileSync(`${dir}/ca.pem`),
-        requireClientCert: true,
-      },
-    }).add(new WhoAmI());
-    const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
+  it("round_robin over a list of addresses", async () => {
+    await using servers = await startServers(2);
+    const [portA, portB] = servers.map((s) => s.port);
+    // #region readme round-robin
+    await using channel = new Channel(`ipv4:127.0.0.1:${portA},127.0.0.1:${portB}`, { loadBalancing: "round_robin" });
+    const client = new GreeterClient(channel);
+    const servedBy = new Set<string>();
+    // Each test server answers with its name.
+    for (let i = 0; i < 10; i++) servedBy.add((await client.sayHello({ name: "lb" })).message);
     // #endregion
+    assert.deepEqual([...servedBy].sort(), ["s0", "s1"]);
+  });
+
+  it("fail fast while the server is down, waitForReady to wait for it", async () => {
+    const server = new TestServer("late");
+    const gone = await new TestServer("gone").start();
+    await gone.kill();
+    server.port = gone.port;
+    const port = server.port;
+    // Up in 600 ms: after the first call has failed, before the waiting one's deadline.
+    const starting = sleep(600).then(() => server.start());
     try {
-      // #region readme tls-client
-      await using channel = new Channel(`127.0.0.1:${port}`, {
-        tls: {
-          ca: readFileSync(`${dir}/ca.pem`), // default: Node's bundled Mozilla roots
-          cert: readFileSync(`${dir}/client.pem`), // only for mutual TLS
-          key: readFileSync(`${dir}/client.key`),
-          serverName: "localhost", // check the certificate against this name instead of 127.0.0.1
-        },
+      // #region readme wait-for-ready
+      const channel = new Channel(`127.0.0.1:${port}`, { backoff: { initialBackoffMs: 100 } });
+      const states: ConnectivityState[] = [];
+      channel.onStateChange((state) => states.push(state));
+      const client = new GreeterClient(channel);
+
+      // The server is down: the call fails at once, saying why.
+      await assert.rejects(client.sayHello({ name: "now" }), {
+        code: Status.UNAVAILABLE,
+        message: `UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:${port}`,
       });
-      const reply = await new GreeterClient(channel).sayHello({ name: "anonymous" }); // "Hello, test-client!"
+
+      // This one waits (up to its deadline) until the channel is READY.
+      const reply = await client.sayHello({ name: "later" }, { waitForReady: true, timeout: 10_000 });
+      assert.deepEqual(states.slice(0, 3), ["CONNECTING", "TRANSIENT_FAILURE", "READY"]);
+      await channel.close(); // SHUTDOWN
       // #endregion
-      assert.equal(reply.message, "Hello, test-client!");
+      assert.equal(reply.message, "late");
     } finally {
-      await server.forceClose();
+      await starting;
+      await server.kill();
     }
   });
 
-  it("UNIX socket", async () => {
-    // #region readme unix-socket
-    const path = join(mkdtempSync(join(tmpdir(), "greeter-")), "greeter.sock");
-    const server = new Server().add(new GreeterService());
-    await server.listen({ path }); // grpc-js and grpc-go clients: `unix:${path}`
-
-    // Until the Channel takes unix: targets, it connects through createConnection:
-    await using channel = new Channel("localhost:0", { createConnection: () => net.connect(path) });
-    const reply = await new GreeterClient(channel).sayHello({ name: "socket" });
-    // #endregion
-    assert.equal(reply.message, "Hello, socket!");
-    await channel.close();
-    await server.close();
-  });
-
-  it("keepalive on both ends", async () => {
-    // #region readme keepalive
-    const server = new Server({
-      keepalive: { timeMs: 60_000, timeoutMs: 10_000 }, // ping each client every minute, drop it after 10 s of silence
-      keepaliveEnforcement: { minTimeMs: 20_000, permitWithoutCalls: true }, // clients may ping every 20 s, idle or not
-    }).add(new GreeterService());
+  it("retries from a service config", async () => {
+    let failures = 2;
+    const server = new Server().add(
+      new (class extends LabelledGreeter {
+        override async sayHello() {
+          if (failures-- > 0) throw new GrpcError(Status.UNAVAILABLE, "warming up");
+          return { message: "ready" };
+        }
+      })("warming"),
+    );
     const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
-
-    await using channel = new Channel(`127.0.0.1:${port}`, {
-      keepalive: { timeMs: 30_000, timeoutMs: 10_000, permitWithoutCalls: true },
-    });
-    // #endregion
-    assert.equal((await new GreeterClient(channel).sayHello({ name: "k" })).message, "Hello, k!");
-    await channel.close();
-    await server.forceClose();
-  });
-
-  it("server limits", async () => {
-    // #region readme server-limits
-    const server = new Server({
-      maxConcurrentStreams: 100, // calls per connection; clients queue the rest
-      maxConnectionIdleMs: 5 * 60_000, // GOAWAY after 5 minutes without calls
-      maxConnectionAgeMs: 30 * 60_000, // GOAWAY after 30 minutes (±10 %), so clients rebalance
-      maxConnectionAgeGraceMs: 60_000, // then calls in flight get one more minute
-      maxHeaderListSize: 16 * 1024,
-      maxReceiveMessageSize: 8 * 1024 * 1024,
-      streamWindowSize: 4 * 1024 * 1024, // HTTP/2 flow control, per call
-      connectionWindowSize: 4 * 1024 * 1024, // and per connection
-    }).add(new GreeterService());
-    // #endregion
-    const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
+    const target = `127.0.0.1:${port}`;
     try {
-      await using channel = new Channel(`127.0.0.1:${port}`);
-      assert.equal((await new GreeterClient(channel).sayHello({ name: "l" })).message, "Hello, l!");
-      assert.equal(channel.session().remoteSettings.maxConcurrentStreams, 100);
-      assert.equal(channel.session().remoteSettings.initialWindowSize, 4 * 1024 * 1024);
+      // #region readme retries
+      const serviceConfig: ServiceConfig = {
+        methodConfig: [
+          {
+            name: [{ service: "greeter.v1.Greeter" }], // every method; add `method: "SayHello"` for one
+            retryPolicy: {
+              maxAttempts: 4,
+              initialBackoff: "0.1s",
+              maxBackoff: "1s",
+              backoffMultiplier: 2,
+              retryableStatusCodes: ["UNAVAILABLE"],
+            },
+          },
+        ],
+        retryThrottling: { maxTokens: 10, tokenRatio: 0.1 },
+      };
+      await using channel = new Channel(target, { serviceConfig });
+      const reply = await new GreeterClient(channel).sayHello({ name: "x" }); // UNAVAILABLE twice, then OK
+      // #endregion
+      assert.equal(reply.message, "ready");
+      assert.equal(failures, -1);
     } finally {
       await server.forceClose();
     }

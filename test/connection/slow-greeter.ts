@@ -1,5 +1,8 @@
-// A Greeter whose LotsOfReplies takes as long as asked, served on 127.0.0.1, for connection tests.
-import { Server, type ServerCall, type ServerOptions } from "tsgrpc";
+// A Greeter whose LotsOfReplies takes as long as asked, served on 127.0.0.1, and the ready connection of a
+// channel, for connection tests.
+import type { ClientHttp2Session } from "node:http2";
+import { type Channel, ConnectivityState, Server, type ServerCall, type ServerOptions } from "tsgrpc";
+import { eventually } from "../runtime/harness.js";
 import type { HelloRequest } from "../../examples/gen/greeter/v1/greeter_pb.js";
 import { GreeterService } from "../../examples/greeter-service.js";
 
@@ -46,4 +49,11 @@ export async function readAll(replies: AsyncIterable<{ message: string }>): Prom
   const messages = [];
   for await (const reply of replies) messages.push(reply.message);
   return messages;
+}
+
+/** The channel's connection once it is READY (connecting it if it is IDLE). */
+export async function readySession(channel: Channel): Promise<ClientHttp2Session> {
+  channel.getState(true);
+  await eventually(() => channel.state === ConnectivityState.READY, 5_000, "a ready connection");
+  return channel.session();
 }

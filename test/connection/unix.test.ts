@@ -1,5 +1,5 @@
-// Serving on a UNIX domain socket: grpc-js (`unix:/path`), our Channel (through `createConnection`
-// today; `unix:` targets belong to target parsing), and connect.ts's `{ path }` address, plain and TLS.
+// Serving on a UNIX domain socket: grpc-js (`unix:/path`), our Channel (`unix:` targets, plain and TLS, and
+// `createConnection`), and connect.ts's `{ path }` address.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import * as net from "node:net";
@@ -55,6 +55,17 @@ describe("server.listen({ path })", () => {
       await server.close();
     }
     assert.equal(existsSync(path), false);
+  });
+
+  it("our Channel with a unix: target, plain text and TLS (the certificate checked against localhost)", async () => {
+    const certs = testCerts();
+    for (const tls of [undefined, { key: certs.server.key, cert: certs.server.cert }]) {
+      const path = socketPath();
+      await using server = new Server(tls === undefined ? {} : { tls }).add(new GreeterService());
+      await server.listen({ path });
+      await using channel = new Channel(`unix:${path}`, tls === undefined ? {} : { tls: { ca: certs.ca.cert } });
+      assert.equal((await new GreeterClient(channel).sayHello({ name: "u" })).message, "Hello, u!");
+    }
   });
 
   it("a path that is in use is refused", async () => {

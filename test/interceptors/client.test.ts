@@ -193,6 +193,35 @@ describe("client interceptors", () => {
     assert.deepEqual(await texts(client.lotsOfReplies({ name: "flaky", count: 2 })), ["flaky 0", "flaky 1"]);
   });
 
+  it("sit above the service config's retries: an interceptor sees one call while the channel retries it", async () => {
+    const service = new RecordingGreeter();
+    service.failuresLeft = 2;
+    let seen = 0;
+    const count: ClientInterceptor = (next) => async (request) => {
+      seen++;
+      return next(request);
+    };
+    await using pair = await startPair(service, undefined, {
+      interceptors: [count],
+      serviceConfig: {
+        methodConfig: [
+          {
+            name: [{ service: "greeter.v1.Greeter" }],
+            retryPolicy: { maxAttempts: 4, initialBackoff: "0.01s", maxBackoff: "0.05s", backoffMultiplier: 2, retryableStatusCodes: ["UNAVAILABLE"] },
+          },
+        ],
+      },
+    });
+    const client = new GreeterClient(pair.channel);
+    assert.equal((await client.sayHello({ name: "flaky" })).message, "hello flaky");
+    assert.equal(seen, 1);
+    assert.equal(service.handled, 3);
+    assert.deepEqual(
+      service.calls.map((call) => call.metadata.get("grpc-previous-rpc-attempts")),
+      [undefined, "1", "2"],
+    );
+  });
+
   it("run channel, client and call interceptors in order, the first outermost", async () => {
     const order: string[] = [];
     const mark =

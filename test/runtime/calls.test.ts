@@ -309,15 +309,17 @@ describe("connections", () => {
   it("the channel reconnects after the connection drops", async () => {
     const { Server } = await import("tsgrpc");
     const service = new TestGreeter();
-    await using pair = await startPair(service);
+    await using pair = await startPair(service, undefined, { backoff: { initialBackoffMs: 20 } });
     const client = new GreeterClient(pair.channel);
     assert.equal((await client.sayHello({ name: "1" })).message, "hello 1");
     await pair.server.forceClose();
-    await assert.rejects(client.sayHello({ name: "2" }), { code: Status.UNAVAILABLE });
+    // The server is gone: the call fails fast, saying what failed.
+    await assert.rejects(client.sayHello({ name: "2" }), { code: Status.UNAVAILABLE, message: /ECONNREFUSED/ });
     const again = new Server().add(service);
     await again.listen({ host: "127.0.0.1", port: pair.port });
     try {
-      assert.equal((await client.sayHello({ name: "3" })).message, "hello 3");
+      // The channel is in TRANSIENT_FAILURE until its next attempt (after the backoff): this call waits for it.
+      assert.equal((await client.sayHello({ name: "3" }, { waitForReady: true, timeout: 5000 })).message, "hello 3");
     } finally {
       await again.forceClose();
     }

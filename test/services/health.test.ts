@@ -282,12 +282,13 @@ describe("HealthService, Watch", () => {
     const { server, channel, health } = healthPair();
     await using _ = channel;
     const watches = [health.watch({ service: GREETER }), health.watch({ service: OVERALL })];
-    const seen = watches.map(async (watch) => {
-      const statuses: ServingStatus[] = [];
-      for await (const update of watch) statuses.push(update.status);
-      return statuses;
+    const received: ServingStatus[][] = watches.map(() => []);
+    const seen = watches.map(async (watch, i) => {
+      for await (const update of watch) received[i]!.push(update.status);
+      return received[i]!;
     });
-    await sleep(20);
+    // Both watches are open on the server once their first update has come.
+    await eventually(() => received.every((statuses) => statuses.length > 0), 2000, "the first updates");
     // close() without a grace period would wait for ever if the watches stayed open.
     await server.close();
     for (const statuses of await Promise.all(seen)) assert.deepEqual(statuses, [SERVING, NOT_SERVING]);

@@ -5,7 +5,7 @@ import * as http2 from "node:http2";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { Channel, GrpcError, Server, Status, channelFor, gracefulExit, type ServerCall } from "tsgrpc";
+import { Channel, ConnectivityState, GrpcError, Server, Status, channelFor, gracefulExit, type ServerCall } from "tsgrpc";
 import { GreeterBase, GreeterClient } from "../../examples/gen/greeter/v1/greeter_grpc.js";
 import type { HelloRequest } from "../../examples/gen/greeter/v1/greeter_pb.js";
 import { GreeterService } from "../../examples/greeter-service.js";
@@ -155,7 +155,7 @@ describe("server.close({ graceMs })", () => {
     session.destroy();
   });
 
-  it("a call that reaches the server after its GOAWAY is refused (REFUSED_STREAM), which the client sees as UNAVAILABLE", async () => {
+  it("a call racing the server's GOAWAY is refused (REFUSED_STREAM) and retried once transparently: UNAVAILABLE when no server is left", async () => {
     const server = new Server().add(new SlowGreeter());
     await using channel = channelFor(server);
     const client = new GreeterClient(channel);
@@ -164,8 +164,41 @@ describe("server.close({ graceMs })", () => {
     const closed = server.close();
     const error = await racing;
     assert.ok(error instanceof GrpcError && error.code === Status.UNAVAILABLE, String(error));
-    assert.match(error.rawMessage, /REFUSED_STREAM/);
+    // The retry found the server gone: the error is the new connection's, not the refusal.
+    assert.doesNotMatch(error.rawMessage, /REFUSED_STREAM/);
     await closed;
+  });
+
+  it("a call racing the server's GOAWAY goes to the next connection (transparent retry, gRPC A6) and succeeds", async () => {
+    const a = new Server().add(new SlowGreeter("a:"));
+    const b = new Server().add(new SlowGreeter("b:"));
+    let connections = 0;
+    const channel = new Channel("in-memory:0", {
+      createConnection: () => {
+        const [clientSide, serverSide] = duplexPair();
+        (connections++ === 0 ? a : b).acceptConnection(serverSide);
+        return clientSide;
+      },
+    });
+    try {
+      const client = new GreeterClient(channel);
+      assert.equal((await client.sayHello({ name: "0" })).message, "a:slept 0");
+      const racing = client.sayHello({ name: "0" });
+      const streaming = drain(client.lotsOfReplies({ name: "s", count: 2 }));
+      const greetings = client.lotsOfGreetings([{ name: "x" }, { name: "y" }]);
+      const bidi = drain(client.bidiHello([{ name: "p" }, { name: "q" }]));
+      const closed = a.close();
+      assert.equal((await racing).message, "b:slept 0");
+      assert.deepEqual(await streaming, { messages: ["b:#1", "b:#2"], code: Status.OK });
+      // Client-streaming and bidi calls replay the requests they had sent.
+      assert.equal((await greetings).message, "Hello, x and y!");
+      assert.deepEqual((await bidi).messages, ["Hi p, nice to meet you.", "Hi q, nice to meet you."]);
+      assert.equal(connections, 2);
+      await closed;
+    } finally {
+      await channel.close();
+      await b.forceClose();
+    }
   });
 
   it("a grpc-js client's stream in flight finishes after the GOAWAY", async () => {
@@ -207,12 +240,11 @@ describe("Channel and GOAWAY", () => {
       const unary = client.sayHello({ name: "300" });
       const stream = drain(client.lotsOfReplies({ name: "s", count: 15 }));
       await eventually(() => greeterA.started === 2, 5_000, "both calls to reach server a");
-      const first = channel.session();
       const closingA = a.close({ graceMs: 5_000 });
-      // Once the channel has seen the GOAWAY, it connects anew (to b) for new calls.
-      await eventually(() => channel.session() !== first, 2000, "a new connection");
-      assert.equal(connections, 2);
+      // Once the channel has seen the GOAWAY it is IDLE, and connects anew (to b) for new calls.
+      await eventually(() => channel.state === ConnectivityState.IDLE, 2000, "the channel to go IDLE");
       assert.equal((await client.sayHello({ name: "0" })).message, "b:slept 0");
+      assert.equal(connections, 2);
       assert.equal((await unary).message, "a:slept 300");
       const streamed = await stream;
       assert.equal(streamed.code, Status.OK);
