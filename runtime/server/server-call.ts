@@ -183,7 +183,8 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   #context: ContextValues | undefined;
   #status: Promise<ServerCallStatus> | undefined;
   #resolveStatus: ((status: ServerCallStatus) => void) | undefined;
-  #endStatus: ServerCallStatus | undefined;
+  #endCode: Status | undefined;
+  #endMessage = "";
   /** Set by event listeners only: a call nobody listens to never runs them. @internal */
   hooks: ServerCallHooks | undefined;
   /** The route's handler, for a RecvRequest listener to see (set with interceptors only). @internal */
@@ -250,17 +251,22 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
 
   get status(): Promise<ServerCallStatus> {
     if (this.#status === undefined) {
-      const ended = this.#endStatus;
-      this.#status = ended !== undefined ? Promise.resolve(ended) : new Promise((resolve) => (this.#resolveStatus = resolve));
+      this.#status = this.#endCode !== undefined ? Promise.resolve(this.#endStatus()) : new Promise((resolve) => (this.#resolveStatus = resolve));
     }
     return this.#status;
   }
 
+  #endStatus(): ServerCallStatus {
+    return { code: this.#endCode!, message: this.#endMessage };
+  }
+
   /** Records how the call ended, once. */
   #ended(code: Status, message: string): void {
-    if (this.#endStatus !== undefined) return;
-    this.#endStatus = { code, message };
-    this.#resolveStatus?.(this.#endStatus);
+    if (this.#endCode !== undefined) return;
+    // Only numbers and a string are kept: the status object is made for a reader, if there is one.
+    this.#endCode = code;
+    this.#endMessage = message;
+    this.#resolveStatus?.(this.#endStatus());
   }
 
   get userAgent(): string | undefined {
