@@ -128,7 +128,7 @@ const MiB = 1024 * 1024;
 const FLUSH_MS = 100;
 
 /**
- * A gRPC server on plain-text HTTP/2 (h2c), built directly on `node:http2`.
+ * A gRPC server on HTTP/2 (plain-text h2c by default, TLS with the `tls` option), built directly on `node:http2`.
  *
  * ```ts
  * const server = new Server().add(new GreeterService());
