@@ -24,7 +24,12 @@ const AGE_JITTER = 0.1;
  * and cleared when the session closes.
  * @internal
  */
-export function manageConnection(session: http2.ServerHttp2Session, policy: ConnectionPolicy, socket: Duplex | undefined): void {
+export function manageConnection(
+  session: http2.ServerHttp2Session,
+  policy: ConnectionPolicy,
+  socket: Duplex | undefined,
+  activeCalls: () => number,
+): void {
   const cut = () => cutConnection(session, socket);
   let active = 0;
   let idleTimer: NodeJS.Timeout | undefined;
@@ -48,14 +53,17 @@ export function manageConnection(session: http2.ServerHttp2Session, policy: Conn
   const startIdle = () => {
     idleTimer = later(policy.maxConnectionIdleMs, () => drain(session, "max_idle"));
   };
-  session.on("stream", (stream: http2.ServerHttp2Stream) => {
-    active++;
-    clearTimeout(idleTimer);
-    stream.once("close", () => {
-      if (--active === 0 && !session.closed && !session.destroyed) startIdle();
+  if (Number.isFinite(policy.maxConnectionIdleMs)) {
+    // Only then is every stream counted: the default (no idle limit) adds nothing per call.
+    session.on("stream", (stream: http2.ServerHttp2Stream) => {
+      active++;
+      clearTimeout(idleTimer);
+      stream.once("close", () => {
+        if (--active === 0 && !session.closed && !session.destroyed) startIdle();
+      });
     });
-  });
-  startIdle();
+    startIdle();
+  }
 
   // Max age (grpc-go MaxConnectionAge / MaxConnectionAgeGrace), with ±10 % jitter.
   const age = policy.maxConnectionAgeMs * (1 - AGE_JITTER + 2 * AGE_JITTER * Math.random());
@@ -71,7 +79,7 @@ export function manageConnection(session: http2.ServerHttp2Session, policy: Conn
     const written = bytesWritten(session);
     const sent = written - writtenAtPing > PING_ACK_BYTES;
     writtenAtPing = written;
-    if (pings.onPing(Date.now(), active, sent)) tooManyPings(session, cut);
+    if (pings.onPing(Date.now(), activeCalls(), sent)) tooManyPings(session, cut);
   });
 
   // The server's own keepalive: a client that stops answering is dropped, its calls end.

@@ -115,6 +115,8 @@ export interface ServerCallOptions {
   /** Messages smaller than this are sent uncompressed. */
   readonly compressMinBytes: number;
   readonly onHandlerError: (error: unknown, call: ServerCall) => void;
+  /** Called once the call is over (its stream closed or reset), so the server stops tracking it. */
+  readonly untrack?: (call: ServerCall) => void;
 }
 
 const enum State {
@@ -223,8 +225,7 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     stream.on("end", () => this.#onEnd());
     stream.on("close", () => this.#onClose());
     stream.on("wantTrailers", () => this.#sendTrailers());
-    // Stream errors are followed by "close"; a listener keeps them from crashing the process.
-    stream.on("error", () => {});
+    // Stream errors are followed by "close"; the server's listener (on every stream) keeps them from crashing the process.
   }
 
   get path(): string {
@@ -691,6 +692,12 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     }
     // A stream reset before its trailers went out: the client saw no status, and cancelled.
     this.#ended(Status.CANCELLED, "call cancelled by the client");
+    this.#options.untrack?.(this);
+  }
+
+  /** The HTTP/2 connection the call came on. @internal */
+  get session(): ServerHttp2Stream["session"] {
+    return this.#stream.session;
   }
 
   #markAborted(reason: GrpcError): void {

@@ -178,6 +178,7 @@ export class Server {
       onHandlerError:
         options.onHandlerError ??
         ((error, call) => console.error(`tsgrpc: handler for ${call.path} failed:`, error)),
+      untrack: (call) => this.#calls.delete(call as ServerCallImpl<never, never>),
     };
     const maxHeaderListSize = options.maxHeaderListSize ?? options.http2Settings?.maxHeaderListSize ?? DEFAULT_MAX_HEADER_LIST_SIZE;
     this.#maxHeaderListSize = maxHeaderListSize;
@@ -345,7 +346,14 @@ export class Server {
     }
     const socket = this.#newSocket;
     this.#newSocket = undefined;
-    manageConnection(session, this.#connectionPolicy, socket);
+    manageConnection(session, this.#connectionPolicy, socket, () => this.#callsOn(session));
+  }
+
+  /** How many calls are in flight on `session` (read when a ping comes in, for keepalive enforcement). */
+  #callsOn(session: http2.ServerHttp2Session): number {
+    let count = 0;
+    for (const call of this.#calls) if (call.session === session) count++;
+    return count;
   }
 
   /** The chain for a call: event listeners, the server's interceptors, the service's. */
@@ -378,7 +386,7 @@ export class Server {
   }
 
   #onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
-    stream.on("error", () => {});
+    stream.on("error", ignore);
     // node:http2 enforces maxHeaderListSize once the client has acknowledged our SETTINGS; the
     // requests that come before (a new connection's first) are checked here, and refused the same way.
     if (stream.session?.pendingSettingsAck === true && headerListSize(headers) > this.#maxHeaderListSize) {
@@ -424,10 +432,12 @@ export class Server {
     const call = new ServerCallImpl(stream, headers, route.method, codecs.input, codecs.output, served.contentType, this.#callOptions, timeoutMs);
     const calls = this.#calls as Set<ServerCallImpl<typeof route.method.input, typeof route.method.output>>;
     calls.add(call);
-    stream.once("close", () => calls.delete(call));
     void dispatch(call, route, this.#propagateContext && contextNeeded(), this.#interceptorsFor(route.interceptors));
   }
 }
+
+/** Stream errors are followed by "close", where calls end; a listener keeps them from crashing the process. */
+function ignore(): void {}
 
 function isServiceDescriptor(value: object): value is DescService {
   return (value as { kind?: unknown }).kind === "service" && !(serviceDescriptor in value);
