@@ -81,8 +81,6 @@ export class ClientCallImpl<I extends DescMessage, O extends DescMessage> implem
   #resolveStatus!: (status: CallStatus) => void;
   #ended = false;
   #done = false;
-  #sawHeaders = false;
-  #start: { resolve: () => void; reject: (error: GrpcError) => void } | undefined;
 
   constructor(channel: Channel, method: DescMethod, options: CallOptions) {
     this.method = method;
@@ -94,11 +92,7 @@ export class ClientCallImpl<I extends DescMessage, O extends DescMessage> implem
       resume: () => this.#transport.resume(),
     });
     this.#transport = startCall<I, O>(channel, method, options, {
-      onHeaders: () => {
-        this.#sawHeaders = true;
-        this.#start?.resolve();
-        this.#resolveHeaders(this.#transport.headers);
-      },
+      onHeaders: () => this.#resolveHeaders(this.#transport.headers),
       onMessage: (message) => this.#queue.push(message),
       onClose: (error) => {
         this.#done = true;
@@ -113,21 +107,8 @@ export class ClientCallImpl<I extends DescMessage, O extends DescMessage> implem
         });
         if (error === undefined) this.#queue.end();
         else this.#queue.fail(error);
-        if (error !== undefined && !this.#sawHeaders) this.#start?.reject(error);
-        else this.#start?.resolve();
       },
     });
-  }
-
-  /**
-   * Resolves when the response starts (headers arrived, or the call ended
-   * with OK without them); rejects with the call's error if it ended first.
-   * @internal
-   */
-  started(): Promise<void> {
-    if (this.#sawHeaders) return Promise.resolve();
-    if (this.#done) return this.status.then((status) => (status.error === undefined ? undefined : Promise.reject(status.error)));
-    return new Promise((resolve, reject) => (this.#start = { resolve, reject }));
   }
 
   async send(message: MessageInitShape<I>, options?: SendOptions): Promise<void> {
