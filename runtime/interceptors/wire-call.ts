@@ -6,6 +6,7 @@ import { Metadata } from "../metadata/metadata.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
 import { MessageQueue } from "../util/message-queue.js";
+import { pump, type RequestSink } from "../client/pump.js";
 import type { ClientNext, ClientRequest, ClientResponse, Messages } from "./client-interceptor.js";
 
 /**
@@ -44,7 +45,7 @@ export function wireNext(channel: Channel): ClientNext {
  * the chain gets.
  * @internal
  */
-export class WireCall<I extends DescMessage, O extends DescMessage> implements CallListener<O> {
+export class WireCall<I extends DescMessage, O extends DescMessage> implements CallListener<O>, RequestSink<I> {
   readonly #transport: CallHandle<I>;
   readonly #queue: MessageQueue<MessageShape<O>>;
   readonly #trailers = new Metadata();
@@ -76,28 +77,24 @@ export class WireCall<I extends DescMessage, O extends DescMessage> implements C
       }
       return;
     }
-    void this.#pump(messages);
+    void pump(this, messages);
   }
 
-  async #pump(messages: Messages<MessageInitShape<I>>): Promise<void> {
-    const transport = this.#transport;
-    let sending = false;
-    try {
-      for await (const message of messages) {
-        sending = true;
-        if (!transport.send(message, true)) await transport.drained();
-        sending = false;
-        if (transport.closed) return;
-      }
-    } catch (error) {
-      // A failed send means the call already ended, and its status says why.
-      if (!sending) {
-        const detail = error instanceof Error ? error.message : String(error);
-        transport.cancel(new GrpcError(Status.CANCELLED, `request stream failed: ${detail}`, { cause: error }));
-      }
-      return;
-    }
-    if (!transport.closed) transport.end();
+  // The request side, as `pump` drives it.
+  write(message: MessageInitShape<I>): boolean {
+    return this.#transport.send(message);
+  }
+
+  drained(): Promise<void> {
+    return this.#transport.drained();
+  }
+
+  end(): void {
+    if (!this.#transport.closed) this.#transport.end();
+  }
+
+  abort(error: GrpcError): void {
+    this.#transport.cancel(error);
   }
 
   /** Resolves with the response once it has started; rejects if the call ended before with an error. */
