@@ -10,7 +10,7 @@ import { headerListSize, peerHeaderListLimit } from "../protocol/header-size.js"
 import type { Socket } from "node:net";
 import { BatchedWriter } from "../util/batched-writer.js";
 import { remoteAddress } from "../util/peer.js";
-import { HEADER_ENCODING, HEADER_STATUS, HEADER_TIMEOUT, checkResponseHeaders, statusFromTrailers } from "../protocol/headers.js";
+import { methodPath, HEADER_ENCODING, HEADER_STATUS, HEADER_TIMEOUT, checkResponseHeaders, statusFromTrailers } from "../protocol/headers.js";
 import { codeFromRstCode } from "../protocol/http-status.js";
 import { encodeTimeout } from "../protocol/timeout.js";
 import { GrpcError } from "../status/grpc-error.js";
@@ -117,7 +117,7 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> impleme
 
     const headers: http2.OutgoingHttpHeaders = {
       ":method": "POST",
-      ":path": `/${method.parent.typeName}/${method.name}`,
+      ":path": methodPath(method),
       "content-type": channel.contentType,
       te: "trailers",
       "user-agent": channel.userAgent,

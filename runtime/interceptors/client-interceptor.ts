@@ -1,5 +1,6 @@
 import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
-import type { Metadata } from "../metadata/metadata.js";
+import { Metadata } from "../metadata/metadata.js";
+import { methodPath } from "../protocol/headers.js";
 import type { CallOptions } from "../client/call-options.js";
 
 /** Messages of one direction of a call: one for a unary side, any number for a stream. Sync or async. */
@@ -89,5 +90,18 @@ export function isMethod<I extends DescMessage, O extends DescMessage>(
   request: ClientRequest<DescMessage, DescMessage>,
   method: DescMethod & { readonly input: I; readonly output: O },
 ): request is ClientRequest<I, O> {
-  return request.method === method || (request.path === `/${method.parent.typeName}/${method.name}`);
+  return request.method === method || request.path === methodPath(method);
+}
+
+/**
+ * The request an intercepted call starts its chain with: a copy of the
+ * call's metadata and options (without the interceptors themselves).
+ * @internal
+ */
+export function newClientRequest<I extends DescMessage, O extends DescMessage>(
+  method: DescMethod & { readonly input: I; readonly output: O },
+  options: CallOptions,
+  messages: Messages<MessageInitShape<I>>,
+): ClientRequest<I, O> {
+  return { method, path: methodPath(method), metadata: new Metadata(options.metadata), options: { ...options, interceptors: undefined }, messages };
 }

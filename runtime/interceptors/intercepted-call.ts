@@ -5,7 +5,7 @@ import { Metadata } from "../metadata/metadata.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
 import { Pushable } from "../util/pushable.js";
-import type { ClientNext, ClientRequest, ClientResponse, Messages } from "./client-interceptor.js";
+import { newClientRequest, type ClientNext, type ClientRequest, type ClientResponse, type Messages } from "./client-interceptor.js";
 import { requestOwner, type OwnedRequest, type WireCall } from "./wire-call.js";
 
 type Method<I extends DescMessage, O extends DescMessage> = DescMethod & { readonly input: I; readonly output: O };
@@ -46,11 +46,7 @@ export class InterceptedCall<I extends DescMessage, O extends DescMessage> imple
     if (requests === undefined) this.#requests = new Pushable<MessageInitShape<I>>();
     else this.#ended = true;
     const request: ClientRequest<I, O> & OwnedRequest = {
-      method,
-      path: `/${method.parent.typeName}/${method.name}`,
-      metadata: new Metadata(options.metadata),
-      options: { ...options, interceptors: undefined },
-      messages: requests ?? this.#requests!,
+      ...newClientRequest<I, O>(method, options, requests ?? this.#requests!),
       [requestOwner]: {
         attach: (call) => {
           this.#wire = call;

@@ -1,9 +1,8 @@
 import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { CallOptions } from "../client/call-options.js";
-import { Metadata } from "../metadata/metadata.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
-import type { ClientNext, ClientRequest, ClientResponse, Messages } from "./client-interceptor.js";
+import { newClientRequest, type ClientNext, type ClientResponse, type Messages } from "./client-interceptor.js";
 
 type Method<I extends DescMessage, O extends DescMessage> = DescMethod & { readonly input: I; readonly output: O };
 
@@ -19,13 +18,7 @@ export async function interceptedUnary<I extends DescMessage, O extends DescMess
   requests: Messages<MessageInitShape<I>>,
   options: CallOptions,
 ): Promise<MessageShape<O>> {
-  const request: ClientRequest<I, O> = {
-    method,
-    path: `/${method.parent.typeName}/${method.name}`,
-    metadata: new Metadata(options.metadata),
-    options: { ...options, interceptors: undefined },
-    messages: requests,
-  };
+  const request = newClientRequest<I, O>(method, options, requests);
   let response: ClientResponse<O>;
   try {
     response = await next(request);

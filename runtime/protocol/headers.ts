@@ -2,6 +2,7 @@
  * Header names and the rules for gRPC's HTTP/2 headers (PROTOCOL-HTTP2).
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
+import type { DescMethod } from "@bufbuild/protobuf";
 import type { Any } from "@bufbuild/protobuf/wkt";
 import { Metadata } from "../metadata/metadata.js";
 import { HEADER_STATUS_DETAILS, decodeStatusDetails, encodeStatusDetails } from "../status/error-details.js";
@@ -16,6 +17,11 @@ export const HEADER_MESSAGE = "grpc-message";
 export const HEADER_TIMEOUT = "grpc-timeout";
 export const HEADER_ENCODING = "grpc-encoding";
 export const HEADER_ACCEPT_ENCODING = "grpc-accept-encoding";
+
+/** The `:path` of a method's calls (PROTOCOL-HTTP2): `/package.Service/Method`. */
+export function methodPath(method: DescMethod): string {
+  return `/${method.parent.typeName}/${method.name}`;
+}
 
 /**
  * Whether a content-type names gRPC: `application/grpc`, optionally followed by

@@ -1,6 +1,7 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { Codec, MessageCodec } from "../codec/codec.js";
 import { memberName } from "../service/member-name.js";
+import { methodPath } from "../protocol/headers.js";
 import type { ServerInterceptor } from "../interceptors/server-interceptor.js";
 
 /** A method's request and response codecs, for one content-type. */
@@ -67,7 +68,7 @@ export class RouteTable {
     for (const method of service.methods) {
       // Class instances use the generated member name; plain objects may use either.
       const fn = findHandler(impl, memberName(method)) ?? findHandler(impl, method.localName);
-      this.#routes.set(`/${service.typeName}/${method.name}`, new MethodRoute(method, fn?.bind(implementation) as Route["handler"], codec, interceptors));
+      this.#routes.set(methodPath(method), new MethodRoute(method, fn?.bind(implementation) as Route["handler"], codec, interceptors));
     }
   }
 
