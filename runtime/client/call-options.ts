@@ -60,11 +60,21 @@ export function resolveCallOptions(defaults: CallOptions | undefined, options: C
   return parent === undefined ? merged : inherit(merged, parent);
 }
 
+/** A `deadline` option as epoch milliseconds (Infinity for none). */
+export function deadlineMs(deadline: Date | number | undefined): number {
+  return deadline === undefined ? Infinity : typeof deadline === "number" ? deadline : deadline.getTime();
+}
+
+/** When the call must end, as epoch milliseconds: the earlier of its `deadline` and `timeout` (undefined: never). */
+export function callDeadline(options: CallOptions): number | undefined {
+  const at = Math.min(deadlineMs(options.deadline), options.timeout === undefined ? Infinity : Date.now() + options.timeout);
+  return at === Infinity ? undefined : at;
+}
+
 function inherit(options: CallOptions, parent: ServerCall): CallOptions {
   const out: CallOptions = { ...options, signal: options.signal === undefined ? parent.signal : AbortSignal.any([options.signal, parent.signal]) };
   if (parent.deadline !== undefined) {
-    const own = options.deadline === undefined ? Infinity : typeof options.deadline === "number" ? options.deadline : options.deadline.getTime();
-    out.deadline = Math.min(own, parent.deadline);
+    out.deadline = Math.min(deadlineMs(options.deadline), parent.deadline);
   }
   return out;
 }

@@ -15,7 +15,7 @@ import { codeFromRstCode } from "../protocol/http-status.js";
 import { encodeTimeout } from "../protocol/timeout.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
-import type { CallOptions } from "./call-options.js";
+import { deadlineMs, type CallOptions } from "./call-options.js";
 import type { Channel, PickWaiter } from "./channel.js";
 
 /**
@@ -624,8 +624,7 @@ export function cancelledBySignal(signal: AbortSignal): GrpcError {
 export function effectiveTimeout(options: CallOptions): number | undefined {
   let timeout = options.timeout;
   if (options.deadline !== undefined) {
-    const deadline = typeof options.deadline === "number" ? options.deadline : options.deadline.getTime();
-    const left = Math.max(0, deadline - Date.now());
+    const left = Math.max(0, deadlineMs(options.deadline) - Date.now());
     timeout = timeout === undefined ? left : Math.min(timeout, left);
   }
   return timeout;

@@ -1,5 +1,5 @@
 import type { Message } from "@bufbuild/protobuf";
-import type { CallOptions } from "../client/call-options.js";
+import { callDeadline } from "../client/call-options.js";
 import type { ClientInterceptor, ClientResponse, Messages } from "../interceptors/client-interceptor.js";
 import type { Metadata } from "../metadata/metadata.js";
 import { GrpcError } from "../status/grpc-error.js";
@@ -15,7 +15,7 @@ import { mapMessages } from "./map-messages.js";
 export function clientEvents(hub: EventHub, contentType: string): ClientInterceptor {
   return (next) => async (request) => {
     if (hub.has(SendRequest)) {
-      const event = new SendRequest(request.metadata, request.path, deadlineOf(request.options), contentType);
+      const event = new SendRequest(request.metadata, request.path, callDeadline(request.options), contentType);
       await hub.dispatch(event);
       request.metadata = event.metadata;
     }
@@ -65,12 +65,4 @@ async function* withTrailersEvent<T>(hub: EventHub, messages: Messages<T>, trail
 function replaceContents(target: Metadata, source: Metadata): void {
   for (const key of [...target.keys()]) target.delete(key);
   target.merge(source);
-}
-
-/** The call's deadline as epoch milliseconds: the earlier of `deadline` and `timeout`. */
-function deadlineOf(options: CallOptions): number | undefined {
-  const fromDeadline = options.deadline === undefined ? Infinity : typeof options.deadline === "number" ? options.deadline : options.deadline.getTime();
-  const fromTimeout = options.timeout === undefined ? Infinity : Date.now() + options.timeout;
-  const deadline = Math.min(fromDeadline, fromTimeout);
-  return deadline === Infinity ? undefined : deadline;
 }

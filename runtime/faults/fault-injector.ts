@@ -3,6 +3,7 @@ import type { ServerInterceptor } from "../interceptors/server-interceptor.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
 import { abortableSleep } from "./abortable-sleep.js";
+import { callDeadline } from "../client/call-options.js";
 import { FaultRule, checkRule } from "./fault-rule.js";
 
 /**
@@ -104,7 +105,7 @@ export class FaultInjector {
       const plan = this.#plan(request.path);
       if (plan === undefined) return next(request);
       const options = request.options;
-      const deadline = deadlineOf(options.timeout, options.deadline);
+      const deadline = callDeadline(options);
       try {
         await apply(plan, options.signal, deadline);
       } catch (error) {
@@ -133,14 +134,6 @@ async function apply(plan: readonly FaultRule[], signal: AbortSignal | undefined
     await abortableSleep(left, signal);
     throw new GrpcError(Status.DEADLINE_EXCEEDED, `deadline exceeded during an injected delay of ${rule.ms}ms`);
   }
-}
-
-/** The absolute deadline (epoch ms) of a call's `timeout` and `deadline` options, the earlier one. */
-function deadlineOf(timeout: number | undefined, deadline: Date | number | undefined): number | undefined {
-  const fromTimeout = timeout === undefined ? Infinity : Date.now() + timeout;
-  const absolute = deadline === undefined ? Infinity : typeof deadline === "number" ? deadline : deadline.getTime();
-  const earlier = Math.min(fromTimeout, absolute);
-  return earlier === Infinity ? undefined : earlier;
 }
 
 function cancelled(reason: unknown): GrpcError {
