@@ -1,8 +1,8 @@
 import type { Message } from "@bufbuild/protobuf";
 import { callDeadline } from "../client/call-options.js";
-import type { ClientInterceptor, ClientResponse, Messages } from "../interceptors/client-interceptor.js";
+import type { ClientInterceptor, ClientResponse } from "../interceptors/client-interceptor.js";
+import { watchEnd } from "../interceptors/watch-end.js";
 import type { Metadata } from "../metadata/metadata.js";
-import { GrpcError } from "../status/grpc-error.js";
 import type { EventHub } from "./event-hub.js";
 import { RecvInitialMetadata, RecvMessage, RecvTrailingMetadata, SendMessage, SendRequest } from "./events.js";
 import { mapMessages } from "./map-messages.js";
@@ -41,25 +41,18 @@ export function clientEvents(hub: EventHub, contentType: string): ClientIntercep
         return event.message as typeof message;
       });
     }
-    if (hub.has(RecvTrailingMetadata)) messages = withTrailersEvent(hub, messages, response.trailers);
+    if (hub.has(RecvTrailingMetadata)) {
+      const trailers = response.trailers;
+      messages = watchEnd(messages, async (error) => {
+        const event = new RecvTrailingMetadata(trailers, error);
+        await hub.dispatch(event);
+        // A listener may replace the metadata object: the caller reads the trailers' contents.
+        if (event.metadata !== trailers) replaceContents(trailers, event.metadata);
+      });
+    }
     const out: ClientResponse<typeof request.method.output> = { headers, messages, trailers: response.trailers, peer: response.peer };
     return out;
   };
-}
-
-/** `messages`, dispatching RecvTrailingMetadata when they end (on OK or error); a new metadata object replaces the trailers' contents. */
-async function* withTrailersEvent<T>(hub: EventHub, messages: Messages<T>, trailers: Metadata): AsyncGenerator<T> {
-  let failure: GrpcError | undefined;
-  try {
-    for await (const message of messages) yield message;
-  } catch (error) {
-    failure = GrpcError.from(error);
-    throw failure;
-  } finally {
-    const event = new RecvTrailingMetadata(trailers, failure);
-    await hub.dispatch(event);
-    if (event.metadata !== trailers) replaceContents(trailers, event.metadata);
-  }
 }
 
 function replaceContents(target: Metadata, source: Metadata): void {

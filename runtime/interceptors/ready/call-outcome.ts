@@ -3,6 +3,7 @@ import type { Metadata } from "../../metadata/metadata.js";
 import { GrpcError } from "../../status/grpc-error.js";
 import { Status } from "../../status/status.js";
 import type { ClientNext, ClientRequest, ClientResponse } from "../client-interceptor.js";
+import { watchEnd } from "../watch-end.js";
 
 /** Which service and method a call is for: `greeter.v1.Greeter` and `SayHello` for `/greeter.v1.Greeter/SayHello`. */
 export interface MethodLabels {
@@ -57,18 +58,6 @@ export async function observeClientCall<I extends DescMessage, O extends DescMes
     get trailers() {
       return response.trailers;
     },
-    messages: (async function* () {
-      let outcome: ClientOutcome = { code: Status.CANCELLED, message: "the response stream was abandoned", peer, headers };
-      try {
-        yield* messages;
-        outcome = { code: Status.OK, message: "", peer, headers };
-      } catch (error) {
-        const failure = GrpcError.from(error);
-        outcome = { code: failure.code, message: failure.rawMessage, peer, headers };
-        throw error;
-      } finally {
-        onEnd(outcome);
-      }
-    })(),
+    messages: watchEnd(messages, (error) => onEnd({ code: error?.code ?? Status.OK, message: error?.rawMessage ?? "", peer, headers })),
   };
 }
