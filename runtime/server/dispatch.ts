@@ -3,7 +3,7 @@ import { runWithCall } from "../context/call-context.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
 import type { Route } from "./routes.js";
-import { chainServer, type ServerInterceptor, type ServerRequestMessage, type ServerResponseMessage } from "../interceptors/server-interceptor.js";
+import { chainServer, type ServerInterceptor, type ServerNext, type ServerRequestMessage, type ServerResponseMessage } from "../interceptors/server-interceptor.js";
 import { invokeHandler, type AnyHandler } from "./invoke-handler.js";
 import type { ServerCall, ServerCallImpl } from "./server-call.js";
 
@@ -15,8 +15,8 @@ type In = ServerRequestMessage;
  * Runs a handler for one call, by the method's kind, and ends the call with
  * the handler's outcome. Never throws: every failure becomes a status.
  */
-export function dispatch(call: Call, route: Route, withContext: boolean, interceptors: readonly ServerInterceptor[]): Promise<void> {
-  const body = interceptors.length === 0 ? () => run(call, route) : () => runIntercepted(call, route, interceptors);
+export function dispatch(call: Call, route: Route, withContext: boolean, chain: ServerNext | undefined): Promise<void> {
+  const body = chain === undefined ? () => run(call, route) : () => runIntercepted(call, route, chain);
   // The handler runs with `call` as the current server call, so the calls it makes inherit its deadline and cancellation.
   return withContext ? runWithCall(call, body) : body();
 }
@@ -27,15 +27,10 @@ export function dispatch(call: Call, route: Route, withContext: boolean, interce
  * for it, so an interceptor that rejects never waits for the request); a
  * unary or client-streaming method must yield exactly one response.
  */
-async function runIntercepted(call: Call, route: Route, interceptors: readonly ServerInterceptor[]): Promise<void> {
+async function runIntercepted(call: Call, route: Route, chain: ServerNext): Promise<void> {
   const kind = route.method.methodKind;
-  const handler = route.handler as AnyHandler | undefined;
-  call.handler = handler;
+  call.handler = route.handler as AnyHandler | undefined;
   try {
-    const chain = chainServer(interceptors, (c, requests) => {
-      if (handler === undefined) throw unimplemented(route);
-      return invokeHandler(kind, handler, c, requests);
-    });
     const requests = kind === "unary" || kind === "server_streaming" ? singleRequest(call) : (call.requests() as AsyncIterable<In>);
     const responses = chain(call, requests);
     if (kind === "unary" || kind === "client_streaming") {
@@ -53,6 +48,19 @@ async function runIntercepted(call: Call, route: Route, interceptors: readonly S
   } catch (error) {
     call.fail(error);
   }
+}
+
+/**
+ * `interceptors` around `route`'s handler, composed once for every call to
+ * the route (the server keeps it).
+ */
+export function routeChain(route: Route, interceptors: readonly ServerInterceptor[]): ServerNext {
+  const kind = route.method.methodKind;
+  const handler = route.handler as AnyHandler | undefined;
+  return chainServer(interceptors, (call, requests) => {
+    if (handler === undefined) throw unimplemented(route);
+    return invokeHandler(kind, handler, call, requests);
+  });
 }
 
 async function* singleRequest(call: Call): AsyncGenerator<ServerRequestMessage> {

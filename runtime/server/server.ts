@@ -22,13 +22,13 @@ import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
 import { contextNeeded } from "../context/call-context.js";
 import { closeSession } from "../util/close-session.js";
-import { dispatch } from "./dispatch.js";
-import { RouteTable } from "./routes.js";
+import { dispatch, routeChain } from "./dispatch.js";
+import { RouteTable, type Route } from "./routes.js";
 import { RESPOND_END, ServerCallImpl, type ServerCall, type ServerCallOptions } from "./server-call.js";
 import { manageConnection } from "./connection.js";
 import { connectionPolicy, type ConnectionPolicy, type ServerConnectionOptions } from "./connection-options.js";
 import { secureServerOptions, type ServerTlsOptions } from "./server-tls.js";
-import type { ServerInterceptor } from "../interceptors/server-interceptor.js";
+import type { ServerInterceptor, ServerNext } from "../interceptors/server-interceptor.js";
 import { EventHub } from "../events/event-hub.js";
 import { serverEvents } from "../events/server-events.js";
 
@@ -160,6 +160,7 @@ export class Server {
   readonly #interceptors: readonly ServerInterceptor[];
   readonly #events = new EventHub();
   #eventsInterceptor: ServerInterceptor | undefined;
+  readonly #chains = new WeakMap<Route, { events: ServerInterceptor | undefined; chain: ServerNext }>();
 
   constructor(options: ServerOptions = {}) {
     for (const codec of [protoCodec, jsonCodec, ...(options.codecs ?? [])]) {
@@ -356,11 +357,21 @@ export class Server {
     return count;
   }
 
-  /** The chain for a call: event listeners, the server's interceptors, the service's. */
-  #interceptorsFor(own: readonly ServerInterceptor[]): readonly ServerInterceptor[] {
+  /**
+   * The interceptor chain around a route's handler: event listeners, the
+   * server's interceptors, the service's. Composed once per route and kept
+   * while the event listeners come and go; undefined when there are none,
+   * and calls go straight to the handler.
+   */
+  #chainFor(route: Route): ServerNext | undefined {
     const events = this.#events.size === 0 ? undefined : (this.#eventsInterceptor ??= serverEvents(this.#events));
-    if (events === undefined && own.length === 0) return this.#interceptors;
-    return events === undefined ? [...this.#interceptors, ...own] : [events, ...this.#interceptors, ...own];
+    if (events === undefined && this.#interceptors.length === 0 && route.interceptors.length === 0) return undefined;
+    const kept = this.#chains.get(route);
+    if (kept !== undefined && kept.events === events) return kept.chain;
+    const all = [...(events === undefined ? [] : [events]), ...this.#interceptors, ...route.interceptors];
+    const chain = routeChain(route, all);
+    this.#chains.set(route, { events, chain });
+    return chain;
   }
 
   get #closing(): boolean {
@@ -432,7 +443,7 @@ export class Server {
     const call = new ServerCallImpl(stream, headers, route.method, codecs.input, codecs.output, served.contentType, this.#callOptions, timeoutMs);
     const calls = this.#calls as Set<ServerCallImpl<typeof route.method.input, typeof route.method.output>>;
     calls.add(call);
-    void dispatch(call, route, this.#propagateContext && contextNeeded(), this.#interceptorsFor(route.interceptors));
+    void dispatch(call, route, this.#propagateContext && contextNeeded(), this.#chainFor(route));
   }
 }
 
