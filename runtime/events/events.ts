@@ -24,13 +24,12 @@ export abstract class GrpcEvent {
   }
 }
 
-/** Before a message goes to the other side (client requests, server responses). */
-export class SendMessage extends GrpcEvent {
-  /** The message to send: a message or an init object of the method's type. Mutable. */
-  message: object;
+/** The fields the two message events share. */
+abstract class MessageEvent<M extends object> extends GrpcEvent {
+  /** The message. Mutable. */
+  message: M;
   readonly #method: DescMethod;
-  /** @internal */
-  constructor(message: object, method: DescMethod) {
+  constructor(message: M, method: DescMethod) {
     super();
     this.message = message;
     this.#method = method;
@@ -41,21 +40,14 @@ export class SendMessage extends GrpcEvent {
   }
 }
 
-/** After a message arrived from the other side (client responses, server requests). */
-export class RecvMessage extends GrpcEvent {
-  /** The decoded message. Mutable. */
-  message: Message;
-  readonly #method: DescMethod;
-  /** @internal */
-  constructor(message: Message, method: DescMethod) {
-    super();
-    this.message = message;
-    this.#method = method;
-  }
-  /** The method of the call. */
-  get method(): DescMethod {
-    return this.#method;
-  }
+/** Before a message goes to the other side (client requests, server responses): a message or an init object of the method's type. */
+export class SendMessage extends MessageEvent<object> {
+  declare private readonly direction: "send";
+}
+
+/** After a message arrived from the other side (client responses, server requests), decoded. */
+export class RecvMessage extends MessageEvent<Message> {
+  declare private readonly direction: "recv";
 }
 
 /** Client: before the request headers go to the server. */
