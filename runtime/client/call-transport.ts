@@ -5,7 +5,8 @@ import type { MessageCodec } from "../codec/codec.js";
 import { ACCEPT_ENCODING, checkCompression, frameCompressed, type Compression, type CompressionAlgorithm } from "../compression/compression.js";
 import { InboundMessages } from "../compression/inbound.js";
 import { Metadata } from "../metadata/metadata.js";
-import { MessageDecoder, frameMessage } from "../protocol/framing.js";
+import { encodeFrame } from "../codec/encode-frame.js";
+import { MessageDecoder, PREFIX_LENGTH } from "../protocol/framing.js";
 import { headerListSize, peerHeaderListLimit } from "../protocol/header-size.js";
 import type { Socket } from "node:net";
 import { BatchedWriter } from "../util/batched-writer.js";
@@ -269,9 +270,9 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> impleme
    * message is still being compressed: wait for `drained()`.
    */
   send(message: MessageInitShape<I>, compress = true): boolean {
-    const bytes = this.#encode(message);
-    if (this.#encoder === undefined) return this.#put(frameMessage(bytes), false);
-    const frame = this.#compressFrame(bytes, compress);
+    const uncompressed = this.#encode(message);
+    if (this.#encoder === undefined) return this.#put(uncompressed, false);
+    const frame = this.#compressFrame(uncompressed.subarray(PREFIX_LENGTH), compress);
     if (this.#pendingWrite === undefined && frame instanceof Uint8Array) return this.#put(frame, false);
     this.#queueWrite(frame, false);
     return false;
@@ -279,12 +280,12 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> impleme
 
   /** Writes the last message and ends the request side in one step. */
   sendLast(message: MessageInitShape<I>, compress = true): void {
-    const bytes = this.#encode(message);
+    const uncompressed = this.#encode(message);
     if (this.#encoder === undefined) {
-      this.#put(frameMessage(bytes), true);
+      this.#put(uncompressed, true);
       return;
     }
-    const frame = this.#compressFrame(bytes, compress);
+    const frame = this.#compressFrame(uncompressed.subarray(PREFIX_LENGTH), compress);
     if (this.#pendingWrite === undefined && frame instanceof Uint8Array) this.#put(frame, true);
     else this.#queueWrite(frame, true);
   }
@@ -342,24 +343,24 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> impleme
     if (this.#closePending) this.#onClose();
   }
 
-  #encode(message: MessageInitShape<I>): Uint8Array {
+  /** The message as an uncompressed frame, after the checks that it may be sent. */
+  #encode(message: MessageInitShape<I>): Buffer {
     if (this.#localError !== undefined || this.#closed) {
       throw this.#localError ?? new GrpcError(Status.CANCELLED, "call already ended");
     }
     if (this.#ended) throw new GrpcError(Status.INTERNAL, "send() after the request side was ended");
-    let bytes: Uint8Array;
+    let frame: Buffer;
     try {
-      bytes = this.#input.encode(message);
+      frame = encodeFrame(this.#input, message);
     } catch (error) {
       return this.#failSend(new GrpcError(Status.INTERNAL, `failed to serialize request: ${(error as Error).message}`, { cause: error }));
     }
-    if (bytes.byteLength > this.#maxSend) {
-      return this.#failSend(
-        new GrpcError(Status.RESOURCE_EXHAUSTED, `trying to send message larger than max (${bytes.byteLength} vs. ${this.#maxSend})`),
-      );
+    const size = frame.length - PREFIX_LENGTH;
+    if (size > this.#maxSend) {
+      return this.#failSend(new GrpcError(Status.RESOURCE_EXHAUSTED, `trying to send message larger than max (${size} vs. ${this.#maxSend})`));
     }
-    this.lastMessageBytes = bytes.byteLength;
-    return bytes;
+    this.lastMessageBytes = size;
+    return frame;
   }
 
   /** The frame of a request on a compressing call: compressed unless turned off or the message is small. */

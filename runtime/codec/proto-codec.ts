@@ -1,5 +1,8 @@
 import { create, fromBinary, isMessage, toBinary } from "@bufbuild/protobuf";
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { PREFIX_LENGTH } from "../protocol/framing.js";
+import { type MessageFields, type MessageWriter, messageWriter } from "./binary/message-writer.js";
+import { ScratchWriter } from "./binary/scratch-writer.js";
 import type { Codec, MessageCodec } from "./codec.js";
 
 const cache = new WeakMap<DescMessage, MessageCodec<DescMessage>>();
@@ -18,13 +21,41 @@ export const protoCodec: Codec = {
 };
 
 function makeCodec<Desc extends DescMessage>(schema: Desc): MessageCodec<Desc> {
+  const toMessage = (message: MessageInitShape<Desc>): MessageShape<Desc> =>
+    isMessage(message, schema) ? (message as MessageShape<Desc>) : create(schema, message);
+  const write = messageWriter(schema);
+  if (write === undefined) {
+    return {
+      encode: (message) => toBinary(schema, toMessage(message)),
+      decode: (bytes) => fromBinary(schema, bytes),
+    };
+  }
   return {
-    encode(message: MessageInitShape<Desc>): Uint8Array {
-      const msg = isMessage(message, schema) ? (message as MessageShape<Desc>) : create(schema, message);
-      return toBinary(schema, msg);
+    encode: (message) => writeMessage(write, toMessage(message) as unknown as MessageFields, 0),
+    encodeFrame(message) {
+      const frame = writeMessage(write, toMessage(message) as unknown as MessageFields, PREFIX_LENGTH);
+      frame[0] = 0;
+      frame.writeUInt32BE(frame.length - PREFIX_LENGTH, 1);
+      return frame;
     },
-    decode(bytes: Uint8Array): MessageShape<Desc> {
-      return fromBinary(schema, bytes);
-    },
+    decode: (bytes) => fromBinary(schema, bytes),
   };
+}
+
+/** Every message is written into one scratch buffer, then copied out at its exact size. */
+const scratch = new ScratchWriter();
+let scratchInUse = false;
+
+/** The message's bytes after `offset` bytes left for the caller to fill. */
+function writeMessage(write: MessageWriter, message: MessageFields, offset: number): Buffer {
+  // Encoding is synchronous; only a getter that encodes another message could get here twice.
+  const writer = scratchInUse ? new ScratchWriter() : scratch;
+  scratchInUse = true;
+  try {
+    writer.reset(offset);
+    write(writer, message);
+    return writer.copyOut(0);
+  } finally {
+    if (writer === scratch) scratchInUse = false;
+  }
 }

@@ -4,7 +4,8 @@ import type { MessageCodec } from "../codec/codec.js";
 import { accepts, checkCompression, frameCompressed, type Compression, type CompressionAlgorithm } from "../compression/compression.js";
 import { InboundMessages } from "../compression/inbound.js";
 import { Metadata, type MetadataInit } from "../metadata/metadata.js";
-import { MessageDecoder, frameMessage } from "../protocol/framing.js";
+import { encodeFrame } from "../codec/encode-frame.js";
+import { MessageDecoder, PREFIX_LENGTH } from "../protocol/framing.js";
 import { headerListSize, peerHeaderListLimit } from "../protocol/header-size.js";
 import { HEADER_ACCEPT_ENCODING, HEADER_ENCODING, statusTrailers } from "../protocol/headers.js";
 import { GrpcError } from "../status/grpc-error.js";
@@ -372,12 +373,12 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
    */
   send(message: MessageInitShape<O>): Promise<void> | undefined {
     if (this.#state === State.Done) throw this.#abortReason ?? new GrpcError(Status.INTERNAL, "call already ended");
-    const bytes = this.#output.encode(message);
-    this.#checkSendSize(bytes);
+    const frame = encodeFrame(this.#output, message);
+    this.#checkSendSize(frame);
     if (this.#state === State.Idle) this.#respond();
-    if (this.#encoder !== undefined) return this.#sendCompressed(bytes);
+    if (this.#encoder !== undefined) return this.#sendCompressed(frame.subarray(PREFIX_LENGTH));
     const writer = (this.#writer ??= new BatchedWriter(this.#stream));
-    if (writer.write(frameMessage(bytes))) return undefined;
+    if (writer.write(frame)) return undefined;
     return writer.drained().then(() => {
       if (this.#state === State.Done && this.#abortReason !== undefined) throw this.#abortReason;
     });
@@ -421,14 +422,14 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   /** Sends the one response of a unary or client-streaming call, then OK. */
   sendUnary(message: MessageInitShape<O>): void {
     if (this.#state === State.Done) return;
-    const bytes = this.#output.encode(message);
-    this.#checkSendSize(bytes);
+    const uncompressed = encodeFrame(this.#output, message);
+    this.#checkSendSize(uncompressed);
     if (this.#state === State.Idle) this.#respond();
     if (this.#encoder === undefined) {
-      this.#endUnary(frameMessage(bytes));
+      this.#endUnary(uncompressed);
       return;
     }
-    const frame = this.#frame(bytes);
+    const frame = this.#frame(uncompressed.subarray(PREFIX_LENGTH));
     const previous = this.#pendingWrite;
     if (previous === undefined && frame instanceof Uint8Array) {
       this.#endUnary(frame);
@@ -486,12 +487,11 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     this.#markAborted(reason);
   }
 
-  #checkSendSize(bytes: Uint8Array): void {
-    if (bytes.byteLength > this.#options.maxSendMessageSize) {
-      throw new GrpcError(
-        Status.RESOURCE_EXHAUSTED,
-        `trying to send message larger than max (${bytes.byteLength} vs. ${this.#options.maxSendMessageSize})`,
-      );
+  /** Refuses a message (given as its uncompressed frame) larger than maxSendMessageSize. */
+  #checkSendSize(frame: Buffer): void {
+    const size = frame.length - PREFIX_LENGTH;
+    if (size > this.#options.maxSendMessageSize) {
+      throw new GrpcError(Status.RESOURCE_EXHAUSTED, `trying to send message larger than max (${size} vs. ${this.#options.maxSendMessageSize})`);
     }
   }
 
