@@ -2,7 +2,7 @@ import * as http2 from "node:http2";
 import { addAbortSignal } from "node:stream";
 import type { DescMessage, DescMethod, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { MessageCodec } from "../codec/codec.js";
-import { ACCEPT_ENCODING, checkCompression, frameCompressed, type Compression, type CompressionAlgorithm } from "../compression/compression.js";
+import { checkCompression, frameCompressed, type Compression, type CompressionAlgorithm } from "../compression/compression.js";
 import { InboundMessages } from "../compression/inbound.js";
 import { Metadata } from "../metadata/metadata.js";
 import { encodeFrame } from "../codec/encode-frame.js";
@@ -11,7 +11,7 @@ import { headerListSize, peerHeaderListLimit } from "../protocol/header-size.js"
 import type { Socket } from "node:net";
 import { BatchedWriter } from "../util/batched-writer.js";
 import { remoteAddress } from "../util/peer.js";
-import { methodPath, HEADER_ENCODING, HEADER_STATUS, HEADER_TIMEOUT, checkResponseHeaders, statusFromTrailers } from "../protocol/headers.js";
+import { HEADER_ENCODING, HEADER_STATUS, HEADER_TIMEOUT, checkResponseHeaders, statusFromTrailers } from "../protocol/headers.js";
 import { codeFromRstCode } from "../protocol/http-status.js";
 import { encodeTimeout } from "../protocol/timeout.js";
 import { GrpcError } from "../status/grpc-error.js";
@@ -116,26 +116,23 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> impleme
     this.#maxReceive = options.maxReceiveMessageSize ?? channel.maxReceiveMessageSize;
     this.#decoder = new MessageDecoder(this.#maxReceive, (bytes, compressed) => this.#onMessage(bytes, compressed));
 
-    const headers: http2.OutgoingHttpHeaders = {
-      ":method": "POST",
-      ":path": methodPath(method),
-      "content-type": channel.contentType,
-      te: "trailers",
-      "user-agent": channel.userAgent,
-      // doc/compression.md: a client always says which response encodings it reads.
-      "grpc-accept-encoding": ACCEPT_ENCODING,
-    };
-    this.#requestHeaders = headers;
     const encoding = options.compression === undefined ? channel.compression : checkCompression(options.compression, "compression")!;
-    if (encoding !== "identity") {
-      headers[HEADER_ENCODING] = encoding;
-      this.#encoder = encoding;
+    const timeout = effectiveTimeout(options);
+    const base = channel.requestHeaders(method);
+    if (encoding === "identity" && timeout === undefined && options.metadata === undefined && previousAttempts === 0) {
+      this.#requestHeaders = base;
+    } else {
+      const headers: http2.OutgoingHttpHeaders = { ...base };
+      if (encoding !== "identity") {
+        headers[HEADER_ENCODING] = encoding;
+        this.#encoder = encoding;
+      }
+      if (timeout !== undefined) headers[HEADER_TIMEOUT] = encodeTimeout(timeout);
+      if (options.metadata !== undefined) new Metadata(options.metadata).writeHeaders(headers);
+      if (previousAttempts > 0) headers[HEADER_PREVIOUS_ATTEMPTS] = String(previousAttempts);
+      this.#requestHeaders = headers;
     }
     this.#compressMinBytes = channel.compressMinBytes;
-    const timeout = effectiveTimeout(options);
-    if (timeout !== undefined) headers[HEADER_TIMEOUT] = encodeTimeout(timeout);
-    if (options.metadata !== undefined) new Metadata(options.metadata).writeHeaders(headers);
-    if (previousAttempts > 0) headers[HEADER_PREVIOUS_ATTEMPTS] = String(previousAttempts);
     this.#channel = channel;
     this.waitForReady = options.waitForReady === true;
     this.#pick();
@@ -214,11 +211,13 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> impleme
     stream.on("error", (error) => {
       this.#streamError ??= error;
     });
-    stream.on("end", () => {
-      // The server has ended the call while we are still sending: stop with
-      // RST_STREAM(NO_ERROR), as grpc-go does, so the request side ends too.
-      if (!stream.writableEnded) stream.close(http2.constants.NGHTTP2_NO_ERROR);
-    });
+    if (!this.#ended) {
+      stream.on("end", () => {
+        // The server has ended the call while we are still sending: stop with
+        // RST_STREAM(NO_ERROR), as grpc-go does, so the request side ends too.
+        if (!stream.writableEnded) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+      });
+    }
     stream.on("close", () => {
       if (stream === this.#stream) this.#onClose();
     });

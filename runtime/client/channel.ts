@@ -3,9 +3,9 @@ import type { Duplex } from "node:stream";
 import type { DescMethod } from "@bufbuild/protobuf";
 import type { Codec } from "../codec/codec.js";
 import { protoCodec } from "../codec/proto-codec.js";
-import { DEFAULT_COMPRESS_MIN_BYTES, checkCompression, type Compression } from "../compression/compression.js";
+import { ACCEPT_ENCODING, DEFAULT_COMPRESS_MIN_BYTES, checkCompression, type Compression } from "../compression/compression.js";
 import { DEFAULT_MAX_HEADER_LIST_SIZE, headerPairsFor } from "../protocol/header-size.js";
-import { contentTypeFor } from "../protocol/headers.js";
+import { contentTypeFor, HEADER_ACCEPT_ENCODING, methodPath } from "../protocol/headers.js";
 import { DEFAULT_WINDOW_SIZE } from "../protocol/flow-control.js";
 import { noteChannelCreated } from "../context/call-context.js";
 import { GrpcError } from "../status/grpc-error.js";
@@ -140,6 +140,8 @@ export class Channel {
   readonly contentType: string;
   /** @internal */
   readonly userAgent: string;
+  /** Per method, the request headers every call sends; a call adds to a copy (node:http2 copies what it is given, too). */
+  readonly #requestHeaders = new WeakMap<DescMethod, http2.OutgoingHttpHeaders>();
   /** @internal */
   readonly retryThrottle: RetryThrottle | undefined;
   /** @internal */
@@ -355,6 +357,24 @@ export class Channel {
     const session = this.#state === ConnectivityState.READY ? this.#balancer?.pick() : undefined;
     if (session === undefined) throw new Error(`channel has no ready connection (state ${this.#state})`);
     return session;
+  }
+
+  /** The headers of `method`'s calls before any call adds its own (timeout, metadata, encoding). @internal */
+  requestHeaders(method: DescMethod): http2.OutgoingHttpHeaders {
+    let headers = this.#requestHeaders.get(method);
+    if (headers === undefined) {
+      headers = Object.freeze({
+        ":method": "POST",
+        ":path": methodPath(method),
+        "content-type": this.contentType,
+        te: "trailers",
+        "user-agent": this.userAgent,
+        // doc/compression.md: a client always says which response encodings it reads.
+        [HEADER_ACCEPT_ENCODING]: ACCEPT_ENCODING,
+      });
+      this.#requestHeaders.set(method, headers);
+    }
+    return headers;
   }
 
   /**

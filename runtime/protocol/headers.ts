@@ -54,8 +54,14 @@ export function contentTypeFor(codecName: string): string {
   return codecName === "proto" ? CONTENT_TYPE : `${CONTENT_TYPE}+${codecName}`;
 }
 
+/** The trailers of a plain OK, shared by every such call: node:http2 copies headers it is given, never changes them. */
+const OK_TRAILERS: OutgoingHttpHeaders = Object.freeze({ [HEADER_STATUS]: "0" });
+
 /** The trailers (or trailers-only headers) that end a call with `code`, and the error's details if it has any. */
 export function statusTrailers(code: number, message: string, metadata: Metadata | undefined, details?: readonly Any[]): OutgoingHttpHeaders {
+  if (code === 0 && message === "" && (metadata === undefined || metadata.size === 0) && (details === undefined || details.length === 0)) {
+    return OK_TRAILERS;
+  }
   const trailers: OutgoingHttpHeaders = {};
   metadata?.writeHeaders(trailers);
   trailers[HEADER_STATUS] = String(code);

@@ -137,6 +137,17 @@ const enum State {
 export const RESPOND_OPEN = { waitForTrailers: true, sendDate: false } as ServerStreamResponseOptions;
 export const RESPOND_END = { endStream: true, sendDate: false } as ServerStreamResponseOptions;
 
+/** Response headers with nothing but the content-type, one object per content-type (node:http2 copies what it is given). */
+const plainHeaders = new Map<string, OutgoingHttpHeaders>();
+function plainResponseHeaders(contentType: string): OutgoingHttpHeaders {
+  let headers = plainHeaders.get(contentType);
+  if (headers === undefined) {
+    headers = Object.freeze({ ":status": 200, "content-type": contentType });
+    plainHeaders.set(contentType, headers);
+  }
+  return headers;
+}
+
 const cancelledByClient = () => new GrpcError(Status.CANCELLED, "call cancelled by the client");
 
 /**
@@ -496,14 +507,20 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   }
 
   #respond(): void {
-    const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": this.#contentType };
     const encoding = this.#wantedEncoding ?? this.#options.compression;
-    if (encoding !== "identity" && this.#clientAccepts(encoding)) {
+    const compress = encoding !== "identity" && this.#clientAccepts(encoding);
+    const header = this.hooks?.beforeHeaders === undefined ? this.#header : this.#headersFromHook(this.hooks.beforeHeaders);
+    if (!compress && (header === undefined || header.size === 0)) {
+      this.#stream.respond(plainResponseHeaders(this.#contentType), RESPOND_OPEN);
+      this.#state = State.Open;
+      return;
+    }
+    const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": this.#contentType };
+    if (compress) {
       // Even with compression turned off for now: setCompression() may turn it on for later messages.
       headers[HEADER_ENCODING] = encoding;
-      this.#encoder = encoding;
+      this.#encoder = encoding as CompressionAlgorithm;
     }
-    const header = this.hooks?.beforeHeaders === undefined ? this.#header : this.#headersFromHook(this.hooks.beforeHeaders);
     if (header !== undefined && header.size > 0) {
       header.writeHeaders(headers);
       const limit = this.#peerHeaderLimit();
