@@ -32,8 +32,8 @@ export type MessageSink = (bytes: Uint8Array, compressed: boolean) => void;
 export class MessageDecoder {
   readonly #maxMessageSize: number;
   readonly #onMessage: MessageSink;
-  /** Bytes of an incomplete prefix or message, waiting for more data. */
-  #pending: Buffer[] = [];
+  /** Bytes of an incomplete prefix or message, waiting for more data (made when first needed). */
+  #pending: Buffer[] | undefined;
   #pendingBytes = 0;
   /** Length of the message being assembled, or -1 while reading a prefix. */
   #length = -1;
@@ -106,13 +106,14 @@ export class MessageDecoder {
 
   #keep(part: Buffer): void {
     if (part.length === 0) return;
-    this.#pending.push(part);
+    (this.#pending ??= []).push(part);
     this.#pendingBytes += part.length;
   }
 
   #take(): Buffer {
-    const out = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
-    this.#pending = [];
+    const pending = this.#pending!;
+    const out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, this.#pendingBytes);
+    pending.length = 0;
     this.#pendingBytes = 0;
     return out;
   }

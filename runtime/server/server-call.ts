@@ -354,12 +354,18 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
 
   /** The single request of a unary or server-streaming call. */
   readRequest(): Promise<MessageShape<I>> {
+    return new Promise((resolve, reject) => this.onRequest(resolve, reject));
+  }
+
+  /** `readRequest()` with callbacks, for the runtime's unary path: no promise per call. @internal */
+  onRequest(resolve: (message: MessageShape<I>) => void, reject: (error: unknown) => void): void {
     const single = (this.#single ??= { count: 0 });
-    if (single.message !== undefined && this.#stream.readableEnded) return Promise.resolve(single.message);
-    return new Promise((resolve, reject) => {
-      single.resolve = resolve;
-      single.reject = reject;
-    });
+    if (single.message !== undefined && this.#stream.readableEnded) {
+      resolve(single.message);
+      return;
+    }
+    single.resolve = resolve;
+    single.reject = reject;
   }
 
   /** The requests of a client-streaming or bidi call. */

@@ -191,6 +191,38 @@ describe("status and errors", () => {
     assert.equal((logged[0] as Error).message, "secret internal detail");
   });
 
+  it("a unary call without interceptors or context (the server's callback path): plain and async results, sync throws, oversized replies", async () => {
+    // propagateContext: false keeps the current-call context off, so unary calls take the path without promises.
+    const logged: unknown[] = [];
+    class Plain extends GreeterBase {
+      // Not async: the reply comes back as a plain value.
+      sayHello(request: HelloRequest) {
+        if (request.name === "throw") throw new Error("sync failure");
+        if (request.name === "big") return { message: "x".repeat(2048) };
+        if (request.name === "grpc") throw new GrpcError(Status.FAILED_PRECONDITION, "not now");
+        return { message: `plain ${request.name}` };
+      }
+    }
+    await using pair = await startPair(new Plain(), { propagateContext: false, maxSendMessageSize: 1024, onHandlerError: (e) => logged.push(e) });
+    const client = new GreeterClient(pair.channel);
+    assert.equal((await client.sayHello({ name: "a" })).message, "plain a");
+    const thrown = await client.sayHello({ name: "throw" }).catch((e: unknown) => e);
+    assert.ok(thrown instanceof GrpcError);
+    assert.equal(thrown.code, Status.UNKNOWN);
+    assert.equal((logged[0] as Error).message, "sync failure");
+    const grpc = await client.sayHello({ name: "grpc" }).catch((e: unknown) => e);
+    assert.ok(grpc instanceof GrpcError);
+    assert.equal(grpc.code, Status.FAILED_PRECONDITION);
+    const big = await client.sayHello({ name: "big" }).catch((e: unknown) => e);
+    assert.ok(big instanceof GrpcError);
+    assert.equal(big.code, Status.RESOURCE_EXHAUSTED);
+    assert.match(big.message, /larger than max/);
+    // And the async handler of the other tests, on the same path.
+    await using asyncPair = await startPair(new TestGreeter(), { propagateContext: false });
+    const reply = await new GreeterClient(asyncPair.channel).sayHello({ name: "b" });
+    assert.ok(reply.message.length > 0);
+  });
+
   it("an unknown service or method is UNIMPLEMENTED", async () => {
     await using pair = await startPair(new TestGreeter());
     const { ServiceClient } = await import("tsgrpc");
