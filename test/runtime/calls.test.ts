@@ -194,13 +194,13 @@ describe("status and errors", () => {
   it("a unary call without interceptors or context (the server's callback path): plain and async results, sync throws, oversized replies", async () => {
     // propagateContext: false keeps the current-call context off, so unary calls take the path without promises.
     const logged: unknown[] = [];
-    class Plain extends GreeterBase {
-      // Not async: the reply comes back as a plain value.
-      sayHello(request: HelloRequest) {
+    class Plain extends TestGreeter {
+      // Not an async function: it can throw before any promise exists, and (untyped JS) return a plain value.
+      override sayHello(request: HelloRequest): Promise<{ message: string }> {
         if (request.name === "throw") throw new Error("sync failure");
-        if (request.name === "big") return { message: "x".repeat(2048) };
-        if (request.name === "grpc") throw new GrpcError(Status.FAILED_PRECONDITION, "not now");
-        return { message: `plain ${request.name}` };
+        if (request.name === "big") return Promise.resolve({ message: "x".repeat(2048) });
+        if (request.name === "grpc") return Promise.reject(new GrpcError(Status.FAILED_PRECONDITION, "not now"));
+        return { message: `plain ${request.name}` } as unknown as Promise<{ message: string }>;
       }
     }
     await using pair = await startPair(new Plain(), { propagateContext: false, maxSendMessageSize: 1024, onHandlerError: (e) => logged.push(e) });
