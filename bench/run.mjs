@@ -11,8 +11,8 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildBench } from "./build.mjs";
-import { ALL_PAIRS, MODES, SCENARIOS, pairLabel } from "./lib/config.mjs";
-import { runPair } from "./lib/pair.mjs";
+import { ALL_PAIRS, IDLE_ONLY, MODES, SCENARIOS, pairLabel } from "./lib/config.mjs";
+import { idleRssOnly, runPair } from "./lib/pair.mjs";
 import { canPin, waitQuiet } from "./lib/procs.mjs";
 import { checkTargets, markdown, summarize, svg } from "./lib/report.mjs";
 
@@ -97,6 +97,13 @@ for (let rep = 1; rep <= mode.reps; rep++) {
     const noisy = result.records.filter((r) => r.foreignCpu > 0.1);
     if (noisy.length > 0) console.error(`  note: other work used CPU during ${noisy.map((r) => `${r.scenario} (${r.foreignCpu.toFixed(2)} cores)`).join(", ")}`);
     for (const r of result.records) if (r.errors > 0) console.error(`  ${r.scenario}: ${r.errors} error(s), last: ${r.lastError}`);
+  }
+  for (const server of Object.keys(IDLE_ONLY)) {
+    try {
+      idle.push({ rep, client: "-", server, idleRss: await idleRssOnly(server, mode) });
+    } catch (error) {
+      console.error(`  idle RSS of ${server} not measured: ${error?.message ?? error}`);
+    }
   }
 }
 

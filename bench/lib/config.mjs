@@ -5,6 +5,10 @@ export const IMPLS = {
   raw: { label: "raw http2", server: "bench/impl/raw/server.mjs", client: "bench/impl/raw/client.mjs" },
 };
 export const IMPL_NAMES = Object.keys(IMPLS);
+/** Servers measured for idle RSS only: ours as one esbuild bundle (bench/build.mjs makes it). */
+export const IDLE_ONLY = {
+  "ours-bundled": { label: "tsgrpc, bundled with esbuild", server: "bench/build/server.bundle.mjs" },
+};
 
 /**
  * kind: which contract function; size: payload bytes; inflight: concurrent unary

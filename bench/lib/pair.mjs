@@ -1,7 +1,7 @@
 // Runs every scenario for one client -> server pair: the server on core 0, the
 // client driver on core 1, one HTTP/2 connection on 127.0.0.1. The server's CPU
 // time and peak RSS are read from /proc around each measurement only.
-import { IMPLS } from "./config.mjs";
+import { IDLE_ONLY, IMPLS } from "./config.mjs";
 import { cpuTimeUs, freePort, machineBusyUs, memory, nextLine, request, resetPeakRss, sleep, startNode, stop, waitQuiet } from "./procs.mjs";
 
 const HOST = "127.0.0.1";
@@ -93,4 +93,17 @@ async function measure(s, serverProc, driver, mode, client, server) {
     errors: r.errors,
     lastError: r.lastError,
   };
+}
+
+/** The idle RSS (bytes) of an IDLE_ONLY server: started, READY, settled, measured, stopped. */
+export async function idleRssOnly(name, mode) {
+  const port = await freePort();
+  const serverProc = startNode([IDLE_ONLY[name].server], { cpu: 0, env: { PORT: String(port), HOST } });
+  try {
+    await nextLine(serverProc, (l) => l.trim() === "READY", 30_000, "READY");
+    await sleep(mode.idleWaitMs);
+    return memory(serverProc.pid).rss;
+  } finally {
+    await stop(serverProc);
+  }
 }
