@@ -151,7 +151,7 @@ export function markdown({ meta, summary, targets, pairs, scenarios, failures })
   if (bundled !== undefined && raw !== undefined) {
     L.push(
       `The same tsgrpc server bundled into one file with esbuild (runtime and @bufbuild/protobuf included) idles at ${fmt(bundled / MB)} MB, ` +
-        `${fmt((bundled - raw) / MB)} MB over the raw server: most of the unbundled server's excess is the cost of loading some 200 separate ES modules. ` +
+        `${fmt((bundled - raw) / MB)} MB over the raw server: about half of the unbundled server's excess is the cost of loading some 200 separate ES modules. ` +
         "The target above is checked on the unbundled server.",
       "",
     );
