@@ -80,8 +80,11 @@ function inherit(options: CallOptions, parent: ServerCall): CallOptions {
 }
 
 /** Combines default options with a call's own. */
+/** The options of a call given none: shared, never changed (whoever adds to options copies them). */
+const NO_OPTIONS: CallOptions = Object.freeze({});
+
 export function mergeCallOptions(defaults: CallOptions | undefined, options: CallOptions | undefined): CallOptions {
-  if (defaults === undefined) return options ?? {};
+  if (defaults === undefined) return options ?? NO_OPTIONS;
   if (options === undefined) return defaults;
   const merged: CallOptions = { ...defaults, ...options };
   if (defaults.metadata !== undefined && options.metadata !== undefined) {

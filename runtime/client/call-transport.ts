@@ -25,6 +25,12 @@ import type { Channel, PickWaiter } from "./channel.js";
  * `transport.headers` and `transport.trailers`: a unary call that reads
  * neither never builds any.
  */
+
+/** The transport of a stream, for the shared stream listeners. */
+const OWNER = Symbol("tsgrpc.callTransport");
+type AnyTransport = CallTransport<DescMessage, DescMessage>;
+type OwnedStream = http2.ClientHttp2Stream & { [OWNER]?: AnyTransport };
+
 export interface CallListener<O extends DescMessage> {
   onHeaders(): void;
   onMessage(message: MessageShape<O>): void;
@@ -63,7 +69,8 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> impleme
   readonly #maxSend: number;
   readonly #maxReceive: number;
   readonly #options: CallOptions;
-  #untrack: (() => void) | undefined;
+  /** The session this call counts as active on (`channel.track()`), until it untracks. */
+  #tracked: http2.ClientHttp2Session | undefined;
   readonly #channel: Channel;
   #session: http2.ClientHttp2Session | undefined;
   readonly waitForReady: boolean;
@@ -202,25 +209,17 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> impleme
     }
     this.#session = session;
     this.#stream = stream;
-    this.#untrack = this.#channel.track(session);
-    stream.on("response", (h) => this.#onResponse(h));
-    stream.on("data", (chunk: Buffer) => this.#onData(chunk));
-    stream.on("trailers", (t) => {
-      this.#rawTrailers = t;
-    });
-    stream.on("error", (error) => {
-      this.#streamError ??= error;
-    });
-    if (!this.#ended) {
-      stream.on("end", () => {
-        // The server has ended the call while we are still sending: stop with
-        // RST_STREAM(NO_ERROR), as grpc-go does, so the request side ends too.
-        if (!stream.writableEnded) stream.close(http2.constants.NGHTTP2_NO_ERROR);
-      });
-    }
-    stream.on("close", () => {
-      if (stream === this.#stream) this.#onClose();
-    });
+    this.#channel.track(session);
+    this.#tracked = session;
+    // Shared listeners (static methods), the call found through the stream: no closures per call.
+    (stream as OwnedStream)[OWNER] = this as unknown as AnyTransport;
+    stream.on("response", CallTransport.#streamResponse);
+    stream.on("data", CallTransport.#streamData);
+    stream.on("trailers", CallTransport.#streamTrailers);
+    stream.on("error", CallTransport.#streamErrored);
+    // The server may end the call while the request side is still open.
+    if (!this.#ended) stream.on("end", CallTransport.#streamEnd);
+    stream.on("close", CallTransport.#streamClose);
     if (this.#queuePaused) stream.pause();
     const frames = this.#frames;
     if (frames !== undefined && frames.length > 0) {
@@ -398,6 +397,36 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> impleme
     throw error;
   }
 
+  static #streamResponse(this: OwnedStream, headers: http2.IncomingHttpHeaders): void {
+    this[OWNER]!.#onResponse(headers);
+  }
+
+  static #streamData(this: OwnedStream, chunk: Buffer): void {
+    this[OWNER]!.#onData(chunk);
+  }
+
+  static #streamTrailers(this: OwnedStream, trailers: http2.IncomingHttpHeaders): void {
+    this[OWNER]!.#rawTrailers = trailers;
+  }
+
+  static #streamErrored(this: OwnedStream, error: Error): void {
+    this[OWNER]!.#streamError ??= error;
+  }
+
+  /**
+   * The server has ended the call while we are still sending: stop with
+   * RST_STREAM(NO_ERROR), as grpc-go does, so the request side ends too.
+   */
+  static #streamEnd(this: OwnedStream): void {
+    if (!this.writableEnded) this.close(http2.constants.NGHTTP2_NO_ERROR);
+  }
+
+  static #streamClose(this: OwnedStream): void {
+    const call = this[OWNER]!;
+    // A stream given up for a transparent retry closes after its successor started.
+    if (call.#stream === this) call.#onClose();
+  }
+
   #onResponse(headers: http2.IncomingHttpHeaders): void {
     const error = checkResponseHeaders(headers);
     if (error !== undefined) {
@@ -502,7 +531,7 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> impleme
       inbound.stop();
     }
     this.#closed = true;
-    this.#untrack?.();
+    this.#untrack();
     if (this.#startWaiters !== undefined) for (const resolve of this.#startWaiters.splice(0)) resolve();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     if (this.#onAbort !== undefined) this.#options.signal?.removeEventListener("abort", this.#onAbort);
@@ -529,9 +558,14 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> impleme
   }
 
   /** A transparent retry: a new pick and a new stream, with the kept requests written again. */
+  #untrack(): void {
+    if (this.#tracked === undefined) return;
+    this.#channel.untrack(this.#tracked);
+    this.#tracked = undefined;
+  }
+
   #restart(): void {
-    this.#untrack?.();
-    this.#untrack = undefined;
+    this.#untrack();
     this.#stream = undefined;
     this.#session = undefined;
     this.#writer = undefined;

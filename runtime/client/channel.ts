@@ -378,22 +378,25 @@ export class Channel {
   }
 
   /**
-   * Counts a call in flight on `session`: the connection is ref'd while any is.
-   * Returns the function that ends the count.
+   * Counts a call in flight on `session`: the connection is ref'd while any
+   * is. The call ends the count with `untrack(session)`.
    * @internal
    */
-  track(session: http2.ClientHttp2Session): () => void {
+  track(session: http2.ClientHttp2Session): void {
     const count = this.#activePerSession.get(session) ?? 0;
     this.#activePerSession.set(session, count + 1);
     this.#active++;
     if (count === 0) session.ref();
-    return () => {
-      const left = (this.#activePerSession.get(session) ?? 1) - 1;
-      this.#activePerSession.set(session, left);
-      if (left === 0 && !session.destroyed) session.unref();
-      if (--this.#active === 0) this.#startIdleTimer();
-    };
   }
+
+  /** A call `track()`ed on `session` is over. @internal */
+  untrack(session: http2.ClientHttp2Session): void {
+    const left = (this.#activePerSession.get(session) ?? 1) - 1;
+    this.#activePerSession.set(session, left);
+    if (left === 0 && !session.destroyed) session.unref();
+    if (--this.#active === 0) this.#startIdleTimer();
+  }
+
 
   /**
    * The error that ended `session`, if one did.

@@ -137,6 +137,11 @@ const enum State {
 export const RESPOND_OPEN = { waitForTrailers: true, sendDate: false } as ServerStreamResponseOptions;
 export const RESPOND_END = { endStream: true, sendDate: false } as ServerStreamResponseOptions;
 
+/** The call of a stream, for the shared stream listeners. */
+const OWNER = Symbol("tsgrpc.serverCall");
+type AnyCall = ServerCallImpl<DescMessage, DescMessage>;
+type OwnedStream = ServerHttp2Stream & { [OWNER]?: AnyCall };
+
 /** Response headers with nothing but the content-type, one object per content-type (node:http2 copies what it is given). */
 const plainHeaders = new Map<string, OutgoingHttpHeaders>();
 function plainResponseHeaders(contentType: string): OutgoingHttpHeaders {
@@ -226,18 +231,35 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
       this.deadline = Date.now() + timeoutMs;
       this.#timer = setTimeout(() => this.abort(new GrpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded")), timeoutMs);
     }
-    stream.on("data", (chunk: Buffer) => {
-      if (this.#state === State.Done) return;
-      try {
-        this.#decoder.push(chunk);
-      } catch (error) {
-        this.abort(GrpcError.from(error, Status.INTERNAL));
-      }
-    });
-    stream.on("end", () => this.#onEnd());
-    stream.on("close", () => this.#onClose());
-    stream.on("wantTrailers", () => this.#sendTrailers());
+    // Shared listeners (static methods), the call found through the stream: no closures per call.
+    (stream as OwnedStream)[OWNER] = this as unknown as AnyCall;
+    stream.on("data", ServerCallImpl.#streamData);
+    stream.on("end", ServerCallImpl.#streamEnd);
+    stream.on("close", ServerCallImpl.#streamClose);
+    stream.on("wantTrailers", ServerCallImpl.#streamWantTrailers);
     // Stream errors are followed by "close"; the server's listener (on every stream) keeps them from crashing the process.
+  }
+
+  static #streamData(this: OwnedStream, chunk: Buffer): void {
+    const call = this[OWNER]!;
+    if (call.#state === State.Done) return;
+    try {
+      call.#decoder.push(chunk);
+    } catch (error) {
+      call.abort(GrpcError.from(error, Status.INTERNAL));
+    }
+  }
+
+  static #streamEnd(this: OwnedStream): void {
+    this[OWNER]!.#onEnd();
+  }
+
+  static #streamClose(this: OwnedStream): void {
+    this[OWNER]!.#onClose();
+  }
+
+  static #streamWantTrailers(this: OwnedStream): void {
+    this[OWNER]!.#sendTrailers();
   }
 
   get path(): string {
