@@ -21,19 +21,28 @@ export const protoCodec: Codec = {
 };
 
 function makeCodec<Desc extends DescMessage>(schema: Desc): MessageCodec<Desc> {
-  const toMessage = (message: MessageInitShape<Desc>): MessageShape<Desc> =>
-    isMessage(message, schema) ? (message as MessageShape<Desc>) : create(schema, message);
   const write = messageWriter(schema);
   if (write === undefined) {
+    const toMessage = (message: MessageInitShape<Desc>): MessageShape<Desc> =>
+      isMessage(message, schema) ? (message as MessageShape<Desc>) : create(schema, message);
     return {
       encode: (message) => toBinary(schema, toMessage(message)),
       decode: (bytes) => fromBinary(schema, bytes),
     };
   }
+  // The writer takes messages of this schema and init objects as they are; anything else (no object, or a
+  // message of another type, which create() reads as an init object) goes through create() first.
+  const writable = (message: MessageInitShape<Desc>): MessageFields => {
+    const typeName = (message as { $typeName?: unknown } | null | undefined)?.$typeName;
+    if (typeof message === "object" && message !== null && (typeName === undefined || typeName === schema.typeName)) {
+      return message as unknown as MessageFields;
+    }
+    return create(schema, message) as unknown as MessageFields;
+  };
   return {
-    encode: (message) => writeMessage(write, toMessage(message) as unknown as MessageFields, 0),
+    encode: (message) => writeMessage(write, writable(message), 0),
     encodeFrame(message) {
-      const frame = writeMessage(write, toMessage(message) as unknown as MessageFields, PREFIX_LENGTH);
+      const frame = writeMessage(write, writable(message), PREFIX_LENGTH);
       frame[0] = 0;
       frame.writeUInt32BE(frame.length - PREFIX_LENGTH, 1);
       return frame;

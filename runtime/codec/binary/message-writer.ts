@@ -6,6 +6,11 @@
  * last) so the bytes are the same; what it changes is where they go (see
  * scratch-writer.ts).
  *
+ * It also writes init objects (a `MessageInitShape`: no `$typeName`, fields
+ * left out or null, messages inside as init objects too, bytes as number
+ * arrays) as `toBinary(schema, create(schema, init))` would, without making
+ * the message first.
+ *
  * google.protobuf.Struct fields are kept as plain JSON objects by
  * @bufbuild/protobuf; a schema that reaches one is left to `toBinary`
  * (messageWriter returns undefined).
@@ -29,6 +34,7 @@ const WRAPPERS = new Set(
   ["Double", "Float", "Int64", "UInt64", "Int32", "UInt32", "Bool", "String", "Bytes"].map((n) => `google.protobuf.${n}Value`),
 );
 const hasOwn = Object.prototype.hasOwnProperty;
+const EMPTY: MessageFields = Object.freeze({});
 
 const compiled = new WeakMap<DescMessage, MessageWriter>();
 const unsupported = new WeakMap<DescMessage, boolean>();
@@ -64,11 +70,14 @@ function compileMessage(desc: DescMessage): MessageWriter {
   const first = fields[0];
   const writers: FieldWriter[] = [];
   const write: MessageWriter = (writer, message) => {
-    if (first !== undefined && message.$typeName !== typeName) {
-      throw new Error(`cannot use ${String(first)} with message ${String(message.$typeName)}`);
+    const given = message.$typeName;
+    // An init object has no $typeName; a message of another type is refused, as toBinary does.
+    if (given !== typeName && given !== undefined && first !== undefined) {
+      throw new Error(`cannot use ${String(first)} with message ${String(given)}`);
     }
     for (let i = 0; i < writers.length; i++) writers[i]!(writer, message);
-    const unknown = message.$unknown as readonly UnknownField[] | undefined;
+    // create() does not copy unknown fields from an init object.
+    const unknown = given === undefined ? undefined : (message.$unknown as readonly UnknownField[] | undefined);
     if (unknown !== undefined) {
       for (let i = 0; i < unknown.length; i++) {
         const { no, wireType, data } = unknown[i]!;
@@ -102,23 +111,25 @@ function compileSingular(field: DescField & { fieldKind: "scalar" | "enum" | "me
   if (field.oneof !== undefined) {
     const oneofName = field.oneof.localName;
     return (writer, message) => {
-      const oneof = message[oneofName] as { case?: string; value?: unknown } | undefined;
-      if (oneof !== undefined && oneof.case === localName) writeValue(writer, oneof.value);
+      const oneof = message[oneofName] as { case?: string; value?: unknown } | undefined | null;
+      if (oneof != null && oneof.case === localName) writeValue(writer, oneof.value);
     };
   }
   if (field.presence !== IMPLICIT) {
-    // Explicit presence: proto2 defaults sit on the prototype, so only own properties are set.
+    // Explicit presence: a message's proto2 defaults sit on its prototype, so only own properties are set
+    // (an init object has no such defaults; null there means not set).
     const required = field.presence === LEGACY_REQUIRED ? `cannot encode ${String(field)} to binary: required field not set` : undefined;
     return (writer, message) => {
       const value = message[localName];
-      if (value !== undefined && hasOwn.call(message, localName)) writeValue(writer, value);
+      if (value != null && (message.$typeName === undefined || hasOwn.call(message, localName))) writeValue(writer, value);
       else if (required !== undefined) throw new Error(required);
     };
   }
   const isSet = implicitIsSet(field as DescField & { fieldKind: "scalar" | "enum" });
   return (writer, message) => {
     const value = message[localName];
-    if (isSet(value)) writeValue(writer, value);
+    // Left out of an init object (or null there): the zero value, not written.
+    if (value != null && isSet(value)) writeValue(writer, value);
   };
 }
 
@@ -134,7 +145,8 @@ function implicitIsSet(field: DescField & { fieldKind: "scalar" | "enum" }): (va
     case ScalarType.STRING:
       return (value) => value !== "";
     case ScalarType.BYTES:
-      return (value) => !(value instanceof Uint8Array) || value.byteLength > 0;
+      // An init object may give bytes as a number array.
+      return (value) => (Array.isArray(value) ? value.length > 0 : !(value instanceof Uint8Array) || value.byteLength > 0);
     case ScalarType.DOUBLE:
     case ScalarType.FLOAT:
       // Object.is tells -0 from 0: -0 is written.
@@ -188,7 +200,7 @@ function compileChild(field: DescField & { message: DescMessage }): ValueWriter 
     const end = tagOf(fieldNo, WireType.EndGroup);
     return (writer, value) => {
       writer.uint32(start);
-      (writeMessage ??= compileMessage(child))(writer, value as MessageFields);
+      (writeMessage ??= compileMessage(child))(writer, (value ?? EMPTY) as MessageFields);
       writer.uint32(end);
     };
   }
@@ -196,7 +208,8 @@ function compileChild(field: DescField & { message: DescMessage }): ValueWriter 
   return (writer, value) => {
     writer.uint32(tag);
     writer.fork();
-    (writeMessage ??= compileMessage(child))(writer, value as MessageFields);
+    // An oneof case with no value is an empty message, as toBinary writes it.
+    (writeMessage ??= compileMessage(child))(writer, (value ?? EMPTY) as MessageFields);
     writer.join();
   };
 }
@@ -206,7 +219,8 @@ function compileList(field: DescField & { fieldKind: "list" }): FieldWriter {
   if (field.listKind === "message") {
     const writeChild = compileChild(field);
     return (writer, message) => {
-      const items = message[localName] as readonly unknown[];
+      const items = message[localName] as readonly unknown[] | undefined | null;
+      if (items == null) return;
       for (let i = 0; i < items.length; i++) writeChild(writer, items[i]);
     };
   }
@@ -215,8 +229,8 @@ function compileList(field: DescField & { fieldKind: "list" }): FieldWriter {
   if (field.packed) {
     const tag = tagOf(field.number, WireType.LengthDelimited);
     return (writer, message) => {
-      const items = message[localName] as readonly unknown[];
-      if (items.length === 0) return;
+      const items = message[localName] as readonly unknown[] | undefined | null;
+      if (items == null || items.length === 0) return;
       writer.uint32(tag);
       writer.fork();
       for (let i = 0; i < items.length; i++) writeScalar(writer, items[i]);
@@ -225,7 +239,8 @@ function compileList(field: DescField & { fieldKind: "list" }): FieldWriter {
   }
   const tag = tagOf(field.number, wireTypeOf(type));
   return (writer, message) => {
-    const items = message[localName] as readonly unknown[];
+    const items = message[localName] as readonly unknown[] | undefined | null;
+    if (items == null) return;
     for (let i = 0; i < items.length; i++) {
       writer.uint32(tag);
       writeScalar(writer, items[i]);
@@ -244,7 +259,8 @@ function compileMap(field: DescField & { fieldKind: "map" }): FieldWriter {
     const child = field.message;
     let writeMessage: MessageWriter | undefined;
     return (writer, message) => {
-      const record = message[localName] as Record<string, unknown>;
+      const record = message[localName] as Record<string, unknown> | undefined | null;
+      if (record == null) return;
       for (const key of Object.keys(record)) {
         writer.uint32(entryTag);
         writer.fork();
@@ -262,7 +278,8 @@ function compileMap(field: DescField & { fieldKind: "map" }): FieldWriter {
   const valueTag = tagOf(2, wireTypeOf(type));
   const writeValue = compileScalar(type, field.parent.typeName, field.name);
   return (writer, message) => {
-    const record = message[localName] as Record<string, unknown>;
+    const record = message[localName] as Record<string, unknown> | undefined | null;
+    if (record == null) return;
     for (const key of Object.keys(record)) {
       writer.uint32(entryTag);
       writer.fork();
@@ -343,8 +360,10 @@ function scalarWriter(type: ScalarType): ValueWriter {
       return (w, v) => w.fixed64(v);
     case ScalarType.BYTES:
       return (w, v) => {
-        if (!(v instanceof Uint8Array)) throw new Error(`invalid bytes: ${typeof v}`);
-        w.bytes(v);
+        // An init object may give bytes as a number array, as create() takes it.
+        if (Array.isArray(v)) w.bytes(new Uint8Array(v as number[]));
+        else if (v instanceof Uint8Array) w.bytes(v);
+        else throw new Error(`invalid bytes: ${typeof v}`);
       };
     case ScalarType.FIXED32:
       return (w, v) => w.fixed32(v);
