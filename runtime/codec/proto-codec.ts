@@ -2,12 +2,19 @@ import { create, fromBinary, isMessage, toBinary } from "@bufbuild/protobuf";
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { PREFIX_LENGTH } from "../protocol/framing.js";
 import { type MessageFields, type MessageWriter, messageWriter } from "./binary/message-writer.js";
+import { type MessageReader, messageReader } from "./binary/message-reader.js";
 import { ScratchWriter } from "./binary/scratch-writer.js";
+import { WireReader } from "./binary/wire-reader.js";
 import type { Codec, MessageCodec } from "./codec.js";
 
 const cache = new WeakMap<DescMessage, MessageCodec<DescMessage>>();
 
-/** Binary protobuf through @bufbuild/protobuf, the gRPC default (`application/grpc+proto`). */
+/**
+ * Binary protobuf, the gRPC default (`application/grpc+proto`): messages of
+ * @bufbuild/protobuf, written and read by compiled writers and readers of our
+ * own (./binary) that give the bytes and messages `toBinary` and
+ * `fromBinary` give, with less allocation per message.
+ */
 export const protoCodec: Codec = {
   name: "proto",
   forSchema<Desc extends DescMessage>(schema: Desc): MessageCodec<Desc> {
@@ -22,6 +29,7 @@ export const protoCodec: Codec = {
 
 function makeCodec<Desc extends DescMessage>(schema: Desc): MessageCodec<Desc> {
   const write = messageWriter(schema);
+  const read = messageReader(schema);
   if (write === undefined) {
     const toMessage = (message: MessageInitShape<Desc>): MessageShape<Desc> =>
       isMessage(message, schema) ? (message as MessageShape<Desc>) : create(schema, message);
@@ -47,8 +55,27 @@ function makeCodec<Desc extends DescMessage>(schema: Desc): MessageCodec<Desc> {
       frame.writeUInt32BE(frame.length - PREFIX_LENGTH, 1);
       return frame;
     },
-    decode: (bytes) => fromBinary(schema, bytes),
+    decode: read === undefined ? (bytes) => fromBinary(schema, bytes) : (bytes) => readMessage(read, bytes) as MessageShape<Desc>,
   };
+}
+
+/** Every message is read with one reader, reset per message. */
+const wire = new WireReader();
+let wireInUse = false;
+
+function readMessage(read: MessageReader, bytes: Uint8Array): unknown {
+  // Decoding is synchronous and calls no user code; the check only keeps a surprise from corrupting it.
+  const reader = wireInUse ? new WireReader() : wire;
+  wireInUse = true;
+  try {
+    reader.reset(bytes);
+    return read(reader);
+  } finally {
+    if (reader === wire) {
+      wireInUse = false;
+      wire.release();
+    }
+  }
 }
 
 /** Every message is written into one scratch buffer, then copied out at its exact size. */

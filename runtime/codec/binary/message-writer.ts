@@ -50,7 +50,7 @@ export function messageWriter(desc: DescMessage): MessageWriter | undefined {
 }
 
 /** Does `desc`, or a message inside it, have a field whose values are kept as JSON (google.protobuf.Struct)? */
-function reachesJsonField(desc: DescMessage, seen: Set<DescMessage>): boolean {
+export function reachesJsonField(desc: DescMessage, seen: Set<DescMessage>): boolean {
   if (seen.has(desc)) return false;
   seen.add(desc);
   for (const field of desc.fields) {
