@@ -78,7 +78,7 @@ function readMessage(read: MessageReader, bytes: Uint8Array): unknown {
   }
 }
 
-/** Every message is written into one scratch buffer, then copied out at its exact size. */
+/** Every message is written into a shared slab and handed out as a view of it (see scratch-writer.ts). */
 const scratch = new ScratchWriter();
 let scratchInUse = false;
 
@@ -90,7 +90,7 @@ function writeMessage(write: MessageWriter, message: MessageFields, offset: numb
   try {
     writer.reset(offset);
     write(writer, message);
-    return writer.copyOut(0);
+    return writer.finish();
   } finally {
     if (writer === scratch) scratchInUse = false;
   }

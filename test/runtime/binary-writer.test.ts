@@ -11,6 +11,7 @@ import { inspect } from "node:util";
 import { create, type DescMessage, type FileRegistry, type Message, setExtension, toBinary, fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { protoCodec } from "tsgrpc";
+import { ScratchWriter } from "../../runtime/codec/binary/scratch-writer.js";
 import { Gen, loadWireRegistry, MESSAGES, rng } from "./wire-fixtures.js";
 
 let registry: FileRegistry;
@@ -128,6 +129,47 @@ describe("protoCodec's writer matches toBinary byte for byte", () => {
     }
     const small = create(desc, { kind: { case: "number", value: 3 } });
     assertSameBytes(desc, small, "small after big");
+  });
+});
+
+describe("protoCodec's writer hands out views of a shared slab", () => {
+  test("messages that cross from one slab into the next mid-way, inside nested parts, come out whole; earlier ones stay intact", () => {
+    const desc = registry.getMessage("wiretest.v3.Tree")!;
+    const codec = protoCodec.forSchema(desc);
+    const kept: [Buffer, Uint8Array][] = [];
+    // Sizes that do not divide 64 KiB, nested two deep, so slab ends fall inside open length-delimited parts.
+    for (let i = 0; i < 120; i++) {
+      const blob = new Uint8Array(900 + ((i * 337) % 2500)).fill(i);
+      const message = create(desc, { left: { children: [{ kind: { case: "blob", value: blob } }], kind: { case: "name", value: `n${i}` } } });
+      kept.push([codec.encodeFrame!(message), toBinary(desc, message)]);
+    }
+    for (const [i, [frame, expected]] of kept.entries()) {
+      assert.equal(frame.readUInt32BE(1), expected.byteLength, `#${i}`);
+      assert.ok(frame.subarray(5).equals(Buffer.from(expected)), `#${i} changed after later messages were written`);
+    }
+  });
+});
+
+describe("ScratchWriter at the end of a slab", () => {
+  test("a length-delimited part that ends right at the slab's end moves with its message and keeps its length", () => {
+    for (let delta = 0; delta < 24; delta++) {
+      const writer = new ScratchWriter();
+      // A first message, so the second does not start at the slab's beginning (a move shifts its positions).
+      writer.reset(0);
+      writer.raw(Buffer.alloc(16, 0x33));
+      const first = writer.finish();
+      writer.reset(0);
+      // Fill up to just short of the slab's end, then a 200-byte part (a two-byte length) that ends near it.
+      const filler = Buffer.alloc(writer.buf.length - 16 - 212 + delta, 0x11);
+      writer.raw(filler);
+      writer.fork();
+      writer.raw(Buffer.alloc(200, 0x22));
+      writer.join();
+      const out = writer.finish();
+      const expected = Buffer.concat([filler, Buffer.from([0xc8, 0x01]), Buffer.alloc(200, 0x22)]);
+      assert.ok(out.equals(expected), `delta ${delta}`);
+      assert.ok(first.equals(Buffer.alloc(16, 0x33)), `delta ${delta}: the first message`);
+    }
   });
 });
 

@@ -1,20 +1,21 @@
 /**
- * A protobuf wire-format writer over one reusable buffer. The proto codec
- * encodes every message into the same scratch buffer, five bytes in (room for
- * the gRPC length prefix), then copies out exactly the bytes written: one
- * small allocation per message, from Node's buffer pool, where
- * `toBinary` makes a writer, a 128-byte buffer and a slice, and framing
- * copies once more.
+ * A protobuf wire-format writer that hands out its output as views of a
+ * shared slab, the way Node's own buffer pool does: each message is written
+ * straight into the slab (five bytes in, room for the gRPC length prefix) and
+ * returned as a subarray, with no copy; the next message starts after it.
+ * `toBinary` makes a writer, a 128-byte buffer and a slice per message, and
+ * framing copied again.
  *
  * Byte for byte the output matches @bufbuild/protobuf's `BinaryWriter`
- * (test/codec checks it against `toBinary`), including the checks that throw
- * for values outside a field's range.
+ * (test/runtime/binary-writer.test.ts checks it against `toBinary`), including
+ * the checks that throw for values outside a field's range.
  */
 import { protoInt64 } from "@bufbuild/protobuf";
 
-const INITIAL_SIZE = 16 * 1024;
-/** A buffer grown past this by one big message is dropped after use, not kept. */
-const KEEP_LIMIT = 1024 * 1024;
+/** A slab serves many small messages; a message bigger than this gets a buffer of its own. */
+const SLAB_SIZE = 64 * 1024;
+/** A slab with less room than this left is retired before a message starts in it. */
+const MIN_ROOM = 1024;
 const INT32_MAX = 0x7fffffff;
 const INT32_MIN = -0x80000000;
 const UINT32_MAX = 0xffffffff;
@@ -31,51 +32,71 @@ export const WireType = {
 export type WireType = (typeof WireType)[keyof typeof WireType];
 
 export class ScratchWriter {
-  buf: Buffer = Buffer.allocUnsafe(INITIAL_SIZE);
+  buf: Buffer = Buffer.allocUnsafe(SLAB_SIZE);
   pos = 0;
-  /** Start positions of the length-delimited parts being written. */
+  /** Where the message being written starts in `buf`. */
+  #start = 0;
+  /** Start positions of the length-delimited parts being written (the first `#depth` entries). */
   readonly #forks: number[] = [];
+  #depth = 0;
 
-  /** Starts a new message at `offset` (bytes before it are the caller's). */
+  /** Starts a new message, `offset` bytes (the caller's, like a frame prefix) into its output. */
   reset(offset: number): void {
-    if (this.buf.length > KEEP_LIMIT) this.buf = Buffer.allocUnsafe(INITIAL_SIZE);
-    this.pos = offset;
-    this.#forks.length = 0;
+    // Messages start 8-byte aligned, as in Node's pool.
+    let start = (this.pos + 7) & ~7;
+    if (start + MIN_ROOM > this.buf.length) {
+      this.buf = Buffer.allocUnsafe(SLAB_SIZE);
+      start = 0;
+    }
+    this.#start = start;
+    this.pos = start + offset;
+    this.#depth = 0;
   }
 
-  /** A copy of bytes `[from, pos)`, in a buffer of its own (pooled when small). */
-  copyOut(from: number): Buffer {
-    const out = Buffer.allocUnsafe(this.pos - from);
-    this.buf.copy(out, 0, from, this.pos);
+  /**
+   * The message just written, with the `offset` bytes before it: a view of
+   * the slab, which the next message does not touch.
+   */
+  finish(): Buffer {
+    const out = this.buf.subarray(this.#start, this.pos);
+    // A buffer grown for one big message is not kept for small ones.
+    if (this.buf.length > SLAB_SIZE) this.pos = this.buf.length;
     return out;
   }
 
   ensure(bytes: number): void {
     const need = this.pos + bytes;
     if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < need) size *= 2;
+    // The message so far moves to the start of a new slab, big enough for it.
+    const start = this.#start;
+    const written = this.pos - start;
+    let size = SLAB_SIZE;
+    while (size < written + bytes) size *= 2;
     const grown = Buffer.allocUnsafe(size);
-    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf.copy(grown, 0, start, this.pos);
     this.buf = grown;
+    this.#start = 0;
+    this.pos = written;
+    for (let i = 0; i < this.#depth; i++) this.#forks[i]! -= start;
   }
 
   /** Reserves one byte for a length written by `join()`; most parts are under 128 bytes and need no move. */
   fork(): void {
     this.ensure(1);
-    this.#forks.push(this.pos);
+    this.#forks[this.#depth++] = this.pos;
     this.pos += 1;
   }
 
   join(): void {
-    const start = this.#forks.pop()!;
-    const length = this.pos - start - 1;
+    const length = this.pos - this.#forks[this.#depth - 1]! - 1;
     if (length < 0x80) {
-      this.buf[start] = length;
+      this.buf[this.#forks[--this.#depth]!] = length;
       return;
     }
     const prefix = varint32Size(length);
+    // Room for the longer length first: that may move the message, fork positions included.
     this.ensure(prefix - 1);
+    const start = this.#forks[--this.#depth]!;
     this.buf.copyWithin(start + prefix, start + 1, this.pos);
     this.pos = start;
     this.uint32(length);
