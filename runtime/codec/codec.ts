@@ -12,6 +12,8 @@ export interface MessageCodec<Desc extends DescMessage> {
    * Optional, for speed: the message encoded as one uncompressed gRPC frame
    * (the 5-byte prefix, then the bytes of `encode()`) in a single buffer.
    * Without it the runtime frames what `encode()` returns, with one more copy.
+   * The frame is written out and dropped, so it may be a view of memory that
+   * other frames share (protoCodec's are).
    */
   encodeFrame?(message: MessageInitShape<Desc>): Buffer;
 }

@@ -48,7 +48,8 @@ function makeCodec<Desc extends DescMessage>(schema: Desc): MessageCodec<Desc> {
     return create(schema, message) as unknown as MessageFields;
   };
   return {
-    encode: (message) => writeMessage(write, writable(message), 0),
+    // A buffer of its own: whoever calls encode() may keep it (encodeFrame()'s frames are sent, not kept).
+    encode: (message) => Buffer.from(writeMessage(write, writable(message), 0)),
     encodeFrame(message) {
       const frame = writeMessage(write, writable(message), PREFIX_LENGTH);
       frame[0] = 0;

@@ -150,6 +150,20 @@ describe("protoCodec's writer hands out views of a shared slab", () => {
   });
 });
 
+describe("encode() and encodeFrame()", () => {
+  test("encode() gives a buffer of its own; encodeFrame()'s frames share a slab, each left alone by the next", () => {
+    const desc = registry.getMessage("wiretest.v3.Scalars")!;
+    const codec = protoCodec.forSchema(desc);
+    const own = codec.encode({ fString: "kept" });
+    const first = codec.encodeFrame!({ fString: "one" });
+    const second = codec.encodeFrame!({ fString: "two" });
+    assert.notEqual(own.buffer, first.buffer);
+    assert.equal(first.buffer, second.buffer, "small frames come from one slab");
+    assert.ok(Buffer.from(own).equals(Buffer.from(toBinary(desc, create(desc, { fString: "kept" })))));
+    assert.ok(first.subarray(5).equals(Buffer.from(toBinary(desc, create(desc, { fString: "one" })))));
+  });
+});
+
 describe("ScratchWriter at the end of a slab", () => {
   test("a length-delimited part that ends right at the slab's end moves with its message and keeps its length", () => {
     for (let delta = 0; delta < 24; delta++) {

@@ -1,8 +1,9 @@
 /**
  * A protobuf wire-format writer that hands out its output as views of a
- * shared slab, the way Node's own buffer pool does: each message is written
- * straight into the slab (five bytes in, room for the gRPC length prefix) and
- * returned as a subarray, with no copy; the next message starts after it.
+ * shared 8 KiB slab, the way Node's own buffer pool does: each message is
+ * written straight into the slab (five bytes in, room for the gRPC length
+ * prefix) and returned as a subarray, with no copy; the next message starts
+ * after it.
  * `toBinary` makes a writer, a 128-byte buffer and a slice per message, and
  * framing copied again.
  *
@@ -12,10 +13,14 @@
  */
 import { protoInt64 } from "@bufbuild/protobuf";
 
-/** A slab serves many small messages; a message bigger than this gets a buffer of its own. */
-const SLAB_SIZE = 64 * 1024;
+/**
+ * A slab serves many small messages; a message that outgrows it moves to a
+ * buffer of its own. The size of Node's own buffer pool: a frame kept alive
+ * keeps at most this much memory alive with it, as a pooled Buffer would.
+ */
+const SLAB_SIZE = 8 * 1024;
 /** A slab with less room than this left is retired before a message starts in it. */
-const MIN_ROOM = 1024;
+const MIN_ROOM = 256;
 const INT32_MAX = 0x7fffffff;
 const INT32_MIN = -0x80000000;
 const UINT32_MAX = 0xffffffff;
@@ -70,9 +75,8 @@ export class ScratchWriter {
     // The message so far moves to the start of a new slab, big enough for it.
     const start = this.#start;
     const written = this.pos - start;
-    let size = SLAB_SIZE;
-    while (size < written + bytes) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
+    // Geometric growth (a quarter more than needed) keeps the copies of a growing message linear.
+    const grown = Buffer.allocUnsafe(Math.max(SLAB_SIZE, Math.ceil((written + bytes) * 1.25)));
     this.buf.copy(grown, 0, start, this.pos);
     this.buf = grown;
     this.#start = 0;
