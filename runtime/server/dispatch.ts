@@ -4,7 +4,7 @@ import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
 import type { Route } from "./routes.js";
 import { chainServer, type ServerInterceptor, type ServerNext, type ServerRequestMessage, type ServerResponseMessage } from "../interceptors/server-interceptor.js";
-import { invokeHandler, type AnyHandler } from "./invoke-handler.js";
+import { invokeHandler, OneMessage, type AnyHandler } from "./invoke-handler.js";
 import type { ServerCall, ServerCallImpl } from "./server-call.js";
 
 type Call = ServerCallImpl<DescMessage, DescMessage>;
@@ -35,17 +35,11 @@ async function runIntercepted(call: Call, route: Route, chain: ServerNext): Prom
   const kind = route.method.methodKind;
   call.handler = route.handler as AnyHandler | undefined;
   try {
-    const requests = kind === "unary" || kind === "server_streaming" ? singleRequest(call) : (call.requests() as AsyncIterable<In>);
+    const requests =
+      kind === "unary" || kind === "server_streaming" ? new OneMessage<In>(() => call.readRequest()) : (call.requests() as AsyncIterable<In>);
     const responses = chain(call, requests);
     if (kind === "unary" || kind === "client_streaming") {
-      let response: Out | undefined;
-      let count = 0;
-      for await (const message of responses) {
-        if (++count > 1) throw new GrpcError(Status.INTERNAL, `the handler of ${call.path} produced more than one response`);
-        response = message;
-      }
-      if (response === undefined) throw new GrpcError(Status.INTERNAL, `the handler of ${call.path} produced no response`);
-      call.sendUnary(response);
+      call.sendUnary(await onlyResponse(call, responses));
     } else {
       await sendAll(call, responses);
     }
@@ -67,8 +61,24 @@ export function routeChain(route: Route, interceptors: readonly ServerIntercepto
   });
 }
 
-async function* singleRequest(call: Call): AsyncGenerator<ServerRequestMessage> {
-  yield await call.readRequest();
+/** The one response of a unary or client-streaming call: exactly one, or INTERNAL. */
+async function onlyResponse(call: Call, responses: AsyncIterable<Out>): Promise<Out> {
+  if (responses instanceof OneMessage && !responses.taken) {
+    const response = (await responses.take()) as Out | undefined;
+    if (response === undefined) throw new GrpcError(Status.INTERNAL, `the handler of ${call.path} produced no response`);
+    return response;
+  }
+  const iterator = responses[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done === true || first.value === undefined) {
+    throw new GrpcError(Status.INTERNAL, `the handler of ${call.path} produced no response`);
+  }
+  const second = await iterator.next();
+  if (second.done !== true) {
+    await iterator.return?.();
+    throw new GrpcError(Status.INTERNAL, `the handler of ${call.path} produced more than one response`);
+  }
+  return first.value;
 }
 
 function unimplemented(route: Route): GrpcError {

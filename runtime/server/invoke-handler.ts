@@ -21,9 +21,7 @@ export function invokeHandler(
   const fn = handler as (input: unknown, call: ServerCall) => unknown;
   switch (kind) {
     case "unary":
-      return (async function* () {
-        yield (await fn(await single(requests, call), call)) as ServerResponseMessage;
-      })();
+      return new OneMessage(() => single(requests, call).then((request) => fn(request, call)) as Promise<ServerResponseMessage>);
     case "server_streaming":
       return deferred(async () => responseStream(fn(await single(requests, call), call), call));
     case "client_streaming":
@@ -85,8 +83,54 @@ async function responseStream(out: unknown, call: ServerCall): Promise<AsyncIter
   throw new TypeError(`the handler of streaming method ${call.path} returned no stream of responses`);
 }
 
-/** The one request of a unary or server-streaming call. */
-async function single(requests: AsyncIterable<ServerRequestMessage>, call: ServerCall): Promise<ServerRequestMessage> {
+/** The one request of a unary or server-streaming call (straight from the call when the stream is the runtime's own). */
+function single(requests: AsyncIterable<ServerRequestMessage>, call: ServerCall): Promise<ServerRequestMessage> {
+  if (requests instanceof OneMessage && !requests.taken) return requests.take();
+  return firstOf(requests, call);
+}
+
+async function firstOf(requests: AsyncIterable<ServerRequestMessage>, call: ServerCall): Promise<ServerRequestMessage> {
   for await (const request of requests) return request;
   throw new GrpcError(Status.UNIMPLEMENTED, `method ${call.path} expects a request message, got none`);
+}
+
+/**
+ * A stream of exactly one message, produced on the first `next()`: the one
+ * request or the one response of a unary call as interceptors see it,
+ * without an async generator's promises per step. Iterable once, like a
+ * generator.
+ * @internal
+ */
+export class OneMessage<T> implements AsyncIterable<T>, AsyncIterator<T> {
+  #produce: (() => Promise<T>) | undefined;
+
+  constructor(produce: () => Promise<T>) {
+    this.#produce = produce;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return this;
+  }
+
+  /** Whether the message was read (then the stream is over). */
+  get taken(): boolean {
+    return this.#produce === undefined;
+  }
+
+  /** The message itself (once), for the runtime's own reader of this stream. */
+  take(): Promise<T> {
+    const produce = this.#produce;
+    this.#produce = undefined;
+    return produce === undefined ? Promise.reject(new Error("the one message was already read")) : produce();
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.#produce === undefined) return Promise.resolve({ value: undefined, done: true });
+    return this.take().then((value) => ({ value, done: false }));
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.#produce = undefined;
+    return Promise.resolve({ value: undefined, done: true });
+  }
 }
