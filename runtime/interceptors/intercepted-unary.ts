@@ -30,11 +30,18 @@ export async function interceptedUnary<I extends DescMessage, O extends DescMess
   options.onHeader?.(response.headers);
   let reply: MessageShape<O> | undefined;
   try {
-    let count = 0;
-    for await (const message of response.messages) {
-      // Leaving the loop by throwing cancels the call (the iterator's return()).
-      if (++count > 1) throw new GrpcError(Status.UNIMPLEMENTED, `protocol error: received more than one response message for a ${kindName(method)} call`);
-      reply = message;
+    // Read to the end (which gives the status): one message, then done. Not `for await`: two next() calls.
+    const messages = response.messages;
+    const iterator = Symbol.asyncIterator in messages ? messages[Symbol.asyncIterator]() : toAsync(messages[Symbol.iterator]());
+    const first = await iterator.next();
+    if (first.done !== true) {
+      reply = first.value;
+      const second = await iterator.next();
+      if (second.done !== true) {
+        // Stopping early cancels the call (the iterator's return()).
+        await iterator.return?.();
+        throw new GrpcError(Status.UNIMPLEMENTED, `protocol error: received more than one response message for a ${kindName(method)} call`);
+      }
     }
   } catch (error) {
     const failure = GrpcError.from(error);
@@ -44,6 +51,13 @@ export async function interceptedUnary<I extends DescMessage, O extends DescMess
   options.onTrailer?.(response.trailers);
   if (reply === undefined) throw new GrpcError(Status.UNIMPLEMENTED, `protocol error: no response message for a ${kindName(method)} call`);
   return reply;
+}
+
+function toAsync<T>(iterator: Iterator<T>): AsyncIterator<T> {
+  return {
+    next: () => Promise.resolve(iterator.next()),
+    return: () => Promise.resolve(iterator.return?.() ?? { value: undefined, done: true }),
+  };
 }
 
 function kindName(method: DescMethod): string {

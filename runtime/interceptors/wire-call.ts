@@ -57,14 +57,13 @@ export class WireCall<I extends DescMessage, O extends DescMessage> implements C
 
   constructor(channel: Channel, request: ClientRequest<I, O>) {
     this.#kind = request.method.methodKind;
-    this.#queue = new MessageQueue<MessageShape<O>>({
-      pause: () => this.#transport.pause(),
-      resume: () => this.#transport.resume(),
-    });
     // The caller's header and trailer callbacks get what the interceptors make of them, not the wire's.
     const options = { ...request.options, metadata: request.metadata, onHeader: undefined, onTrailer: undefined, interceptors: undefined };
     // Through startCall, so the method's service config (retries, timeout, waitForReady) applies below the interceptors.
+    // (Responses arrive only after this returns, so the queue below is there for them.)
     this.#transport = startCall<I, O>(channel, request.method, options, this);
+    // The transport itself pauses and resumes reading when the queue fills and empties.
+    this.#queue = new MessageQueue<MessageShape<O>>(this.#transport);
   }
 
   /** Sends the request messages: one in a single write with the end of the request side, a stream with backpressure. */
@@ -134,26 +133,44 @@ export class WireCall<I extends DescMessage, O extends DescMessage> implements C
 
   #response(): ClientResponse<O> {
     const transport = this.#transport;
-    const queue = this.#queue;
-    const messages: AsyncIterable<MessageShape<O>> = {
-      [Symbol.asyncIterator]: () => ({
-        next: () => queue.next(),
-        return: () => {
-          // The reader stopped early: it wants no more, so the call is cancelled.
-          if (!this.#closed) transport.cancel(new GrpcError(Status.CANCELLED, "call cancelled: the response stream was abandoned"));
-          return queue.return();
-        },
-      }),
-    };
+    // Own getters, not a class's: interceptors spread responses (`{ ...response, messages }`).
     return {
       get headers() {
         return transport.headers;
       },
-      messages,
+      messages: new WireMessages<O>(this.#queue, transport, () => this.#closed),
       trailers: this.#trailers,
       get peer() {
         return transport.peer;
       },
     };
+  }
+
+}
+
+/** The response messages from the wire: the call's queue; stopping early cancels the call. */
+class WireMessages<O extends DescMessage> implements AsyncIterable<MessageShape<O>>, AsyncIterator<MessageShape<O>> {
+  readonly #queue: MessageQueue<MessageShape<O>>;
+  readonly #transport: CallHandle<never>;
+  readonly #closed: () => boolean;
+
+  constructor(queue: MessageQueue<MessageShape<O>>, transport: CallHandle<never>, closed: () => boolean) {
+    this.#queue = queue;
+    this.#transport = transport;
+    this.#closed = closed;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<MessageShape<O>> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<MessageShape<O>>> {
+    return this.#queue.next();
+  }
+
+  return(): Promise<IteratorResult<MessageShape<O>>> {
+    // The reader stopped early: it wants no more, so the call is cancelled.
+    if (!this.#closed()) this.#transport.cancel(new GrpcError(Status.CANCELLED, "call cancelled: the response stream was abandoned"));
+    return this.#queue.return();
   }
 }
