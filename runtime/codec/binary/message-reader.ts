@@ -12,7 +12,7 @@
  */
 import { create, protoInt64, ScalarType } from "@bufbuild/protobuf";
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
-import { reachesJsonField } from "./message-writer.js";
+import { isWrapper, reachesJsonField } from "./message-writer.js";
 import type { WireReader } from "./wire-reader.js";
 
 type Fields = Record<string, unknown> & { $unknown?: UnknownField[] };
@@ -22,9 +22,6 @@ type ScalarReader = (reader: WireReader) => unknown;
 
 /** fromBinary's default recursion limit. */
 const RECURSION_LIMIT = 100;
-const WRAPPERS = new Set(
-  ["Double", "Float", "Int64", "UInt64", "Int32", "UInt32", "Bool", "String", "Bytes"].map((n) => `google.protobuf.${n}Value`),
-);
 
 interface Compiled {
   /** Reads `length` bytes of fields into `message`; `depth` is the depth of the message holding it (0 at the top). */
@@ -381,9 +378,4 @@ function varint32Bytes(value: number): Uint8Array {
     bytes.push(1);
   }
   return new Uint8Array(bytes);
-}
-
-function isWrapper(desc: DescMessage): boolean {
-  const f = desc.fields[0];
-  return WRAPPERS.has(desc.typeName) && f !== undefined && f.fieldKind === "scalar" && f.name === "value" && f.number === 1;
 }

@@ -402,7 +402,8 @@ function tagOf(fieldNo: number, wireType: WireType): number {
   return ((fieldNo << 3) | wireType) >>> 0;
 }
 
-function isWrapper(desc: DescMessage): boolean {
+/** A google.protobuf wrapper type, whose singular fields hold the bare value (@bufbuild/protobuf's isWrapperDesc). */
+export function isWrapper(desc: DescMessage): boolean {
   const f = desc.fields[0];
   return WRAPPERS.has(desc.typeName) && f !== undefined && f.fieldKind === "scalar" && f.name === "value" && f.number === 1;
 }
