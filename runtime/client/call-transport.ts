@@ -270,7 +270,7 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> impleme
   send(message: MessageInitShape<I>, compress = true): boolean {
     const uncompressed = this.#encode(message);
     if (this.#encoder === undefined) return this.#put(uncompressed, false);
-    const frame = this.#compressFrame(uncompressed.subarray(PREFIX_LENGTH), compress);
+    const frame = this.#compressFrame(uncompressed, compress);
     if (this.#pendingWrite === undefined && frame instanceof Uint8Array) return this.#put(frame, false);
     this.#queueWrite(frame, false);
     return false;
@@ -283,7 +283,7 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> impleme
       this.#put(uncompressed, true);
       return;
     }
-    const frame = this.#compressFrame(uncompressed.subarray(PREFIX_LENGTH), compress);
+    const frame = this.#compressFrame(uncompressed, compress);
     if (this.#pendingWrite === undefined && frame instanceof Uint8Array) this.#put(frame, true);
     else this.#queueWrite(frame, true);
   }
@@ -362,8 +362,8 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> impleme
   }
 
   /** The frame of a request on a compressing call: compressed unless turned off or the message is small. */
-  #compressFrame(bytes: Uint8Array, enabled: boolean): Buffer | Promise<Buffer> {
-    return frameCompressed(enabled ? this.#encoder : undefined, bytes, this.#compressMinBytes);
+  #compressFrame(uncompressed: Buffer, enabled: boolean): Buffer | Promise<Buffer> {
+    return frameCompressed(enabled ? this.#encoder : undefined, uncompressed, this.#compressMinBytes);
   }
 
 

@@ -11,7 +11,7 @@
  * four times faster): measurements in the README, "Compression".
  */
 import * as zlib from "node:zlib";
-import { frameMessage } from "../protocol/framing.js";
+import { frameMessage, PREFIX_LENGTH } from "../protocol/framing.js";
 import { GrpcError } from "../status/grpc-error.js";
 import { Status } from "../status/status.js";
 
@@ -132,13 +132,15 @@ function decompressError(error: unknown, encoding: string, bytes: Uint8Array, ma
 }
 
 /**
- * The frame of one message on a call that may compress: compressed with
- * `algorithm` when one is given and the message is at least `minBytes`, else
- * plain. A promise when the compression runs on the thread pool; it is
- * awaited later (in write order), so it is never left to reject unhandled.
+ * The frame of one message on a call that may compress, given its
+ * uncompressed frame: compressed with `algorithm` when one is given and the
+ * message is at least `minBytes`, else that frame as it is. A promise when
+ * the compression runs on the thread pool; it is awaited later (in write
+ * order), so it is never left to reject unhandled.
  */
-export function frameCompressed(algorithm: CompressionAlgorithm | undefined, bytes: Uint8Array, minBytes: number): Buffer | Promise<Buffer> {
-  if (algorithm === undefined || bytes.byteLength < minBytes) return frameMessage(bytes);
+export function frameCompressed(algorithm: CompressionAlgorithm | undefined, uncompressed: Buffer, minBytes: number): Buffer | Promise<Buffer> {
+  const bytes = uncompressed.subarray(PREFIX_LENGTH);
+  if (algorithm === undefined || bytes.byteLength < minBytes) return uncompressed;
   const compressed = compress(algorithm, bytes);
   if (compressed instanceof Uint8Array) return frameMessage(compressed, true);
   const frame = compressed.then((out) => frameMessage(out, true));

@@ -415,7 +415,7 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     const frame = encodeFrame(this.#output, message);
     this.#checkSendSize(frame);
     if (this.#state === State.Idle) this.#respond();
-    if (this.#encoder !== undefined) return this.#sendCompressed(frame.subarray(PREFIX_LENGTH));
+    if (this.#encoder !== undefined) return this.#sendCompressed(frame);
     const writer = (this.#writer ??= new BatchedWriter(this.#stream));
     if (writer.write(frame)) return undefined;
     return writer.drained().then(() => {
@@ -433,8 +433,8 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   }
 
   /** Writes a message of a call whose responses may be compressed; an asynchronous compression keeps the order of writes. */
-  #sendCompressed(bytes: Uint8Array): Promise<void> | undefined {
-    const frame = this.#frame(bytes);
+  #sendCompressed(uncompressed: Buffer): Promise<void> | undefined {
+    const frame = this.#frame(uncompressed);
     const previous = this.#pendingWrite;
     if (previous === undefined && frame instanceof Uint8Array) return this.#write(frame);
     const write = (previous === undefined ? Promise.resolve(frame) : previous.then(() => frame)).then((ready) => {
@@ -453,8 +453,8 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
   }
 
   /** The frame of one response: compressed when the call compresses and the message is big enough. */
-  #frame(bytes: Uint8Array): Buffer | Promise<Buffer> {
-    return frameCompressed(this.#compressing ? this.#encoder : undefined, bytes, this.#options.compressMinBytes);
+  #frame(uncompressed: Buffer): Buffer | Promise<Buffer> {
+    return frameCompressed(this.#compressing ? this.#encoder : undefined, uncompressed, this.#options.compressMinBytes);
   }
 
 
@@ -468,7 +468,7 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
       this.#endUnary(uncompressed);
       return;
     }
-    const frame = this.#frame(uncompressed.subarray(PREFIX_LENGTH));
+    const frame = this.#frame(uncompressed);
     const previous = this.#pendingWrite;
     if (previous === undefined && frame instanceof Uint8Array) {
       this.#endUnary(frame);
