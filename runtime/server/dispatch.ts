@@ -16,8 +16,8 @@ type In = ServerRequestMessage;
  * the handler's outcome. Never throws: every failure becomes a status.
  */
 export function dispatch(call: Call, route: Route, withContext: boolean, chain: ServerNext | undefined): Promise<void> | void {
-  if (chain === undefined && !withContext && route.method.methodKind === "unary" && route.handler !== undefined) {
-    runUnary(call, route.handler as Handler);
+  if (chain === undefined && route.method.methodKind === "unary" && route.handler !== undefined) {
+    runUnary(call, route.handler as Handler, withContext);
     return;
   }
   const body = chain === undefined ? () => run(call, route) : () => runIntercepted(call, route, chain);
@@ -88,16 +88,16 @@ function unimplemented(route: Route): GrpcError {
 type Handler = (input: unknown, call: ServerCall) => unknown;
 
 /**
- * `run()` for a unary call with no interceptors and no current-call context:
- * the same steps with callbacks, a few promises fewer per call (the context
- * needs the promise chain to carry it into the handler).
+ * A unary call without interceptors, from callbacks rather than an async
+ * function: a few promises fewer per call. With `withContext` the handler
+ * runs with `call` as the current server call (its awaits carry it on).
  */
-function runUnary(call: Call, handler: Handler): void {
+function runUnary(call: Call, handler: Handler, withContext: boolean): void {
   call.onRequest(
     (request) => {
       let response: unknown;
       try {
-        response = handler(request, call);
+        response = withContext ? runWithCall(call, () => handler(request, call)) : handler(request, call);
       } catch (error) {
         call.fail(error);
         return;
@@ -128,12 +128,8 @@ async function run(call: Call, route: Route): Promise<void> {
     return;
   }
   try {
+    // (Unary calls go through runUnary.)
     switch (route.method.methodKind) {
-      case "unary": {
-        const request = await call.readRequest();
-        call.sendUnary((await handler(request, call)) as Out);
-        return;
-      }
       case "server_streaming": {
         const request = await call.readRequest();
         await sendAll(call, handler(request, call) as AsyncIterable<Out>);
