@@ -254,29 +254,27 @@ function compileMap(field: DescField & { fieldKind: "map" }): FieldWriter {
   const keyTag = tagOf(1, wireTypeOf(field.mapKey));
   const writeKey = compileScalar(field.mapKey, field.parent.typeName, field.name);
   const toKey = mapKeyConverter(field.mapKey);
+  // The value is always field 2 of the entry, with its tag.
+  let writeValue: ValueWriter;
   if (field.mapKind === "message") {
     const valueTag = tagOf(2, WireType.LengthDelimited);
     const child = field.message;
     let writeMessage: MessageWriter | undefined;
-    return (writer, message) => {
-      const record = message[localName] as Record<string, unknown> | undefined | null;
-      if (record == null) return;
-      for (const key of Object.keys(record)) {
-        writer.uint32(entryTag);
-        writer.fork();
-        writer.uint32(keyTag);
-        writeKey(writer, toKey(key));
-        writer.uint32(valueTag);
-        writer.fork();
-        (writeMessage ??= compileMessage(child))(writer, record[key] as MessageFields);
-        writer.join();
-        writer.join();
-      }
+    writeValue = (writer, value) => {
+      writer.uint32(valueTag);
+      writer.fork();
+      (writeMessage ??= compileMessage(child))(writer, value as MessageFields);
+      writer.join();
+    };
+  } else {
+    const type = field.mapKind === "enum" ? ScalarType.INT32 : field.scalar;
+    const valueTag = tagOf(2, wireTypeOf(type));
+    const writeScalar = compileScalar(type, field.parent.typeName, field.name);
+    writeValue = (writer, value) => {
+      writer.uint32(valueTag);
+      writeScalar(writer, value);
     };
   }
-  const type = field.mapKind === "enum" ? ScalarType.INT32 : field.scalar;
-  const valueTag = tagOf(2, wireTypeOf(type));
-  const writeValue = compileScalar(type, field.parent.typeName, field.name);
   return (writer, message) => {
     const record = message[localName] as Record<string, unknown> | undefined | null;
     if (record == null) return;
@@ -285,7 +283,6 @@ function compileMap(field: DescField & { fieldKind: "map" }): FieldWriter {
       writer.fork();
       writer.uint32(keyTag);
       writeKey(writer, toKey(key));
-      writer.uint32(valueTag);
       writeValue(writer, record[key]);
       writer.join();
     }
@@ -301,23 +298,11 @@ function mapKeyConverter(type: ScalarType): (key: string) => unknown {
       return (key) => (key === "true" ? true : key === "false" ? false : key);
     case ScalarType.UINT64:
     case ScalarType.FIXED64:
-      return (key) => {
-        try {
-          return protoInt64.uParse(key);
-        } catch {
-          return key;
-        }
-      };
+      return int64Key(protoInt64.uParse);
     case ScalarType.INT64:
     case ScalarType.SFIXED64:
     case ScalarType.SINT64:
-      return (key) => {
-        try {
-          return protoInt64.parse(key);
-        } catch {
-          return key;
-        }
-      };
+      return int64Key(protoInt64.parse);
     default: {
       return (key) => {
         const n = Number.parseInt(key);
@@ -325,6 +310,17 @@ function mapKeyConverter(type: ScalarType): (key: string) => unknown {
       };
     }
   }
+}
+
+/** A 64-bit map key from its string, or the string itself when it is no number (for the writer to refuse). */
+function int64Key(parse: (value: string) => bigint): (key: string) => unknown {
+  return (key) => {
+    try {
+      return parse(key);
+    } catch {
+      return key;
+    }
+  };
 }
 
 /** Writes a bare scalar (no tag); a value the type cannot hold throws, naming the field. */
