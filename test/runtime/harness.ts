@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createFileRegistry, fromBinary, type FileRegistry } from "@bufbuild/protobuf";
+import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { Channel, Server, type ServerOptions, type ChannelOptions } from "tsgrpc";
 import type { ServiceImplementation } from "tsgrpc";
 
@@ -58,5 +63,18 @@ export function assertQuotedInReadme(testFile: string, names: readonly string[])
   assert.deepEqual([...regions.keys()].sort(), [...names].sort());
   for (const [name, code] of regions) {
     assert.ok(blocks.some((block) => block.includes(code)), `README.md has no ts block containing the region ${name}:\n${code}`);
+  }
+}
+
+/** `files` under `includeDir`, compiled by the npm protoc (it knows editions) with their imports, as a registry: no generated code. */
+export function compileDescriptors(includeDir: string, files: readonly string[]): FileRegistry {
+  const dir = mkdtempSync(join(tmpdir(), "tsgrpc-descriptors-"));
+  try {
+    const out = join(dir, "set.binpb");
+    const root = fileURLToPath(new URL("../..", import.meta.url));
+    execFileSync(join(root, "node_modules/.bin/protoc"), [`-I${includeDir}`, "--include_imports", `--descriptor_set_out=${out}`, ...files]);
+    return createFileRegistry(fromBinary(FileDescriptorSetSchema, readFileSync(out)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

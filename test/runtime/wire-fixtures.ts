@@ -3,36 +3,18 @@
  * by protoc at test time) and a seeded generator of random init objects for
  * any message schema.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createFileRegistry, fromBinary, type DescField, type DescMessage, type FileRegistry, ScalarType } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { type DescField, type DescMessage, type FileRegistry, ScalarType } from "@bufbuild/protobuf";
+import { compileDescriptors } from "./harness.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /** The message types of test/runtime/protos, one of each shape. */
 export const MESSAGES = ["wiretest.v3.Scalars", "wiretest.v3.Lists", "wiretest.v3.Maps", "wiretest.v3.Tree", "wiretest.v3.WithStruct", "wiretest.v2.Legacy", "wiretest.ed.Delimited"];
 
-/** test/runtime/protos/*.proto, compiled by the npm protoc (it knows editions), with their imports. */
+/** test/runtime/protos/*.proto, compiled at test time, with their imports. */
 export function loadWireRegistry(): FileRegistry {
-  const dir = mkdtempSync(join(tmpdir(), "tsgrpc-wire-"));
-  try {
-    const out = join(dir, "set.binpb");
-    execFileSync(join(root, "node_modules/.bin/protoc"), [
-      `-I${join(root, "test/runtime/protos")}`,
-      "--include_imports",
-      `--descriptor_set_out=${out}`,
-      "wire_proto3.proto",
-      "wire_proto2.proto",
-      "wire_editions.proto",
-    ]);
-    return createFileRegistry(fromBinary(FileDescriptorSetSchema, readFileSync(out)));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return compileDescriptors(`${root}test/runtime/protos`, ["wire_proto3.proto", "wire_proto2.proto", "wire_editions.proto"]);
 }
 
 /** A small seeded generator (mulberry32), so a failure can be replayed. */

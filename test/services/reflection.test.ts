@@ -1,18 +1,16 @@
 // Server reflection (grpc.reflection.v1 and v1alpha), with our generated client in memory and a grpc-js client over TCP.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { createFileRegistry, fromBinary, type DescFile, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type FileDescriptorProto } from "@bufbuild/protobuf/wkt";
+import { fromBinary, type DescFile, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema, type FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 import { GrpcError, ReflectionService, Server, Status, addReflection, channelFor, serviceDescriptor, type Channel } from "tsgrpc";
 import { GreeterService } from "../../examples/greeter-service.js";
 import { ServerReflectionClient } from "../../runtime/services/gen/grpc/reflection/v1/reflection_grpc.js";
 import type { ServerReflectionRequestSchema, ServerReflectionResponse } from "../../runtime/services/gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflectionClient as V1AlphaClient } from "../../runtime/services/gen/grpc/reflection/v1alpha/reflection_grpc.js";
+import { compileDescriptors } from "../runtime/harness.js";
 import { grpc, grpcJsReflectionClient } from "./grpc-js-peer.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -23,21 +21,9 @@ let notes: DescService;
 let protosFile: (name: string) => DescFile;
 
 before(() => {
-  const dir = mkdtempSync(join(tmpdir(), "tsgrpc-reflect-"));
-  try {
-    const out = join(dir, "set.binpb");
-    execFileSync(join(root, "node_modules/.bin/protoc"), [
-      `-I${join(root, "test/services/protos")}`,
-      "--include_imports",
-      `--descriptor_set_out=${out}`,
-      "reflect/notes_service.proto",
-    ]);
-    const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, readFileSync(out)));
-    notes = registry.getService("reflect.svc.Notes")!;
-    protosFile = (name) => registry.getFile(name)!;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const registry = compileDescriptors(join(root, "test/services/protos"), ["reflect/notes_service.proto"]);
+  notes = registry.getService("reflect.svc.Notes")!;
+  protosFile = (name) => registry.getFile(name)!;
 });
 
 /** A server with the example Greeter, the Notes service, and reflection in both versions. */

@@ -51,6 +51,19 @@ class SlowGreeter extends GreeterBase {
   }
 }
 
+/** A channel whose first connection goes to `first` (in memory) and every later one to `second`; and how many it made. */
+function firstThenSecond(first: Server, second: Server): { channel: Channel; connections: () => number } {
+  let connections = 0;
+  const channel = new Channel("in-memory:0", {
+    createConnection: () => {
+      const [clientSide, serverSide] = duplexPair();
+      (connections++ === 0 ? first : second).acceptConnection(serverSide);
+      return clientSide;
+    },
+  });
+  return { channel, connections: () => connections };
+}
+
 async function listening(service: SlowGreeter) {
   const server = new Server().add(service);
   const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
@@ -172,14 +185,7 @@ describe("server.close({ graceMs })", () => {
   it("a call racing the server's GOAWAY goes to the next connection (transparent retry, gRPC A6) and succeeds", async () => {
     const a = new Server().add(new SlowGreeter("a:"));
     const b = new Server().add(new SlowGreeter("b:"));
-    let connections = 0;
-    const channel = new Channel("in-memory:0", {
-      createConnection: () => {
-        const [clientSide, serverSide] = duplexPair();
-        (connections++ === 0 ? a : b).acceptConnection(serverSide);
-        return clientSide;
-      },
-    });
+    const { channel, connections } = firstThenSecond(a, b);
     try {
       const client = new GreeterClient(channel);
       assert.equal((await client.sayHello({ name: "0" })).message, "a:slept 0");
@@ -193,7 +199,7 @@ describe("server.close({ graceMs })", () => {
       // Client-streaming and bidi calls replay the requests they had sent.
       assert.equal((await greetings).message, "Hello, x and y!");
       assert.deepEqual((await bidi).messages, ["Hi p, nice to meet you.", "Hi q, nice to meet you."]);
-      assert.equal(connections, 2);
+      assert.equal(connections(), 2);
       await closed;
     } finally {
       await channel.close();
@@ -227,14 +233,7 @@ describe("Channel and GOAWAY", () => {
     const greeterA = new SlowGreeter("a:");
     const a = new Server().add(greeterA);
     const b = new Server().add(new SlowGreeter("b:"));
-    let connections = 0;
-    const channel = new Channel("in-memory:0", {
-      createConnection: () => {
-        const [clientSide, serverSide] = duplexPair();
-        (connections++ === 0 ? a : b).acceptConnection(serverSide);
-        return clientSide;
-      },
-    });
+    const { channel, connections } = firstThenSecond(a, b);
     try {
       const client = new GreeterClient(channel);
       const unary = client.sayHello({ name: "300" });
@@ -244,7 +243,7 @@ describe("Channel and GOAWAY", () => {
       // Once the channel has seen the GOAWAY it is IDLE, and connects anew (to b) for new calls.
       await eventually(() => channel.state === ConnectivityState.IDLE, 2000, "the channel to go IDLE");
       assert.equal((await client.sayHello({ name: "0" })).message, "b:slept 0");
-      assert.equal(connections, 2);
+      assert.equal(connections(), 2);
       assert.equal((await unary).message, "a:slept 300");
       const streamed = await stream;
       assert.equal(streamed.code, Status.OK);
