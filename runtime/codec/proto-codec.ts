@@ -1,7 +1,7 @@
 import { create, fromBinary, isMessage, toBinary } from "@bufbuild/protobuf";
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { PREFIX_LENGTH } from "../protocol/framing.js";
-import { type MessageFields, type MessageWriter, messageWriter } from "./binary/message-writer.js";
+import { type MessageFields, type MessageWriter, messageWriter, reachesJsonField } from "./binary/message-writer.js";
 import { type MessageReader, messageReader } from "./binary/message-reader.js";
 import { ScratchWriter } from "./binary/scratch-writer.js";
 import { WireReader } from "./binary/wire-reader.js";
@@ -28,9 +28,7 @@ export const protoCodec: Codec = {
 };
 
 function makeCodec<Desc extends DescMessage>(schema: Desc): MessageCodec<Desc> {
-  const write = messageWriter(schema);
-  const read = messageReader(schema);
-  if (write === undefined) {
+  if (reachesJsonField(schema)) {
     const toMessage = (message: MessageInitShape<Desc>): MessageShape<Desc> =>
       isMessage(message, schema) ? (message as MessageShape<Desc>) : create(schema, message);
     return {
@@ -38,6 +36,8 @@ function makeCodec<Desc extends DescMessage>(schema: Desc): MessageCodec<Desc> {
       decode: (bytes) => fromBinary(schema, bytes),
     };
   }
+  const write = messageWriter(schema);
+  const read = messageReader(schema);
   // The writer takes messages of this schema and init objects as they are; anything else (no object, or a
   // message of another type, which create() reads as an init object) goes through create() first.
   const writable = (message: MessageInitShape<Desc>): MessageFields => {
@@ -56,7 +56,7 @@ function makeCodec<Desc extends DescMessage>(schema: Desc): MessageCodec<Desc> {
       frame.writeUInt32BE(frame.length - PREFIX_LENGTH, 1);
       return frame;
     },
-    decode: read === undefined ? (bytes) => fromBinary(schema, bytes) : (bytes) => readMessage(read, bytes) as MessageShape<Desc>,
+    decode: (bytes) => readMessage(read, bytes) as MessageShape<Desc>,
   };
 }
 

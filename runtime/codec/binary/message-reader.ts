@@ -7,12 +7,12 @@
  * one shared WireReader instead of a reader and a context per message.
  *
  * Like message-writer.ts, a schema that reaches a google.protobuf.Struct
- * field (kept as a JSON object) is left to `fromBinary` (messageReader
- * returns undefined).
+ * field (kept as a JSON object) is left to `fromBinary` (the codec checks
+ * reachesJsonField first).
  */
 import { create, protoInt64, ScalarType } from "@bufbuild/protobuf";
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
-import { isWrapper, reachesJsonField } from "./message-writer.js";
+import { isWrapper } from "./message-writer.js";
 import type { WireReader } from "./wire-reader.js";
 
 type Fields = Record<string, unknown> & { $unknown?: UnknownField[] };
@@ -33,25 +33,15 @@ interface Compiled {
 export type MessageReader = (reader: WireReader) => Fields;
 
 const compiled = new WeakMap<DescMessage, Compiled>();
-const readers = new WeakMap<DescMessage, MessageReader | null>();
 
-/** The reader of `desc`'s messages, or undefined when fromBinary must do it (a Struct field somewhere inside). */
-export function messageReader(desc: DescMessage): MessageReader | undefined {
-  let reader = readers.get(desc);
-  if (reader === undefined) {
-    if (reachesJsonField(desc, new Set())) {
-      reader = null;
-    } else {
-      const message = compileMessage(desc);
-      reader = (wire) => {
-        const result = create(desc) as unknown as Fields;
-        message.read(result, wire, 0, wire.len);
-        return result;
-      };
-    }
-    readers.set(desc, reader);
-  }
-  return reader ?? undefined;
+/** The reader of `desc`'s messages (for a schema that does not reach a JSON-kept field: see reachesJsonField). */
+export function messageReader(desc: DescMessage): MessageReader {
+  const message = compileMessage(desc);
+  return (wire) => {
+    const result = create(desc) as unknown as Fields;
+    message.read(result, wire, 0, wire.len);
+    return result;
+  };
 }
 
 function compileMessage(desc: DescMessage): Compiled {

@@ -13,7 +13,7 @@
  *
  * google.protobuf.Struct fields are kept as plain JSON objects by
  * @bufbuild/protobuf; a schema that reaches one is left to `toBinary`
- * (messageWriter returns undefined).
+ * (see reachesJsonField).
  */
 import { ScalarType } from "@bufbuild/protobuf";
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
@@ -37,20 +37,18 @@ const hasOwn = Object.prototype.hasOwnProperty;
 const EMPTY: MessageFields = Object.freeze({});
 
 const compiled = new WeakMap<DescMessage, MessageWriter>();
-const unsupported = new WeakMap<DescMessage, boolean>();
 
-/** The writer of `desc`'s messages, or undefined when toBinary must do it (a Struct field somewhere inside). */
-export function messageWriter(desc: DescMessage): MessageWriter | undefined {
-  let refused = unsupported.get(desc);
-  if (refused === undefined) {
-    refused = reachesJsonField(desc, new Set());
-    unsupported.set(desc, refused);
-  }
-  return refused ? undefined : compileMessage(desc);
+/** The writer of `desc`'s messages (for a schema that does not reach a JSON-kept field: see reachesJsonField). */
+export function messageWriter(desc: DescMessage): MessageWriter {
+  return compileMessage(desc);
 }
 
-/** Does `desc`, or a message inside it, have a field whose values are kept as JSON (google.protobuf.Struct)? */
-export function reachesJsonField(desc: DescMessage, seen: Set<DescMessage>): boolean {
+/**
+ * Does `desc`, or a message inside it, have a field whose values
+ * @bufbuild/protobuf keeps as JSON (google.protobuf.Struct)? Such schemas are
+ * left to toBinary and fromBinary.
+ */
+export function reachesJsonField(desc: DescMessage, seen = new Set<DescMessage>()): boolean {
   if (seen.has(desc)) return false;
   seen.add(desc);
   for (const field of desc.fields) {
