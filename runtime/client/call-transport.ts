@@ -6,7 +6,7 @@ import { checkCompression, frameCompressed, type Compression, type CompressionAl
 import { InboundMessages } from "../compression/inbound.js";
 import { Metadata } from "../metadata/metadata.js";
 import { encodeFrame } from "../codec/encode-frame.js";
-import { MessageDecoder, PREFIX_LENGTH } from "../protocol/framing.js";
+import { MessageDecoder, PREFIX_LENGTH, sendSizeError } from "../protocol/framing.js";
 import { headerListSize, peerHeaderListLimit } from "../protocol/header-size.js";
 import type { Socket } from "node:net";
 import { BatchedWriter } from "../util/batched-writer.js";
@@ -353,11 +353,9 @@ export class CallTransport<I extends DescMessage, O extends DescMessage> impleme
     } catch (error) {
       return this.#failSend(new GrpcError(Status.INTERNAL, `failed to serialize request: ${(error as Error).message}`, { cause: error }));
     }
-    const size = frame.length - PREFIX_LENGTH;
-    if (size > this.#maxSend) {
-      return this.#failSend(new GrpcError(Status.RESOURCE_EXHAUSTED, `trying to send message larger than max (${size} vs. ${this.#maxSend})`));
-    }
-    this.lastMessageBytes = size;
+    const tooBig = sendSizeError(frame, this.#maxSend);
+    if (tooBig !== undefined) return this.#failSend(tooBig);
+    this.lastMessageBytes = frame.length - PREFIX_LENGTH;
     return frame;
   }
 

@@ -17,6 +17,16 @@ export function frameMessage(bytes: Uint8Array, compressed = false): Buffer {
   return out;
 }
 
+/**
+ * The error for sending `frame` (an uncompressed frame) when its message is
+ * larger than `max` bytes (maxSendMessageSize), or undefined when it fits.
+ */
+export function sendSizeError(frame: Uint8Array, max: number): GrpcError | undefined {
+  const size = frame.byteLength - PREFIX_LENGTH;
+  if (size <= max) return undefined;
+  return new GrpcError(Status.RESOURCE_EXHAUSTED, `trying to send message larger than max (${size} vs. ${max})`);
+}
+
 /** Receives each complete message: its bytes and whether the compressed flag was set. */
 export type MessageSink = (bytes: Uint8Array, compressed: boolean) => void;
 

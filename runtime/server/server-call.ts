@@ -5,7 +5,7 @@ import { accepts, checkCompression, frameCompressed, type Compression, type Comp
 import { InboundMessages } from "../compression/inbound.js";
 import { Metadata, type MetadataInit } from "../metadata/metadata.js";
 import { encodeFrame } from "../codec/encode-frame.js";
-import { MessageDecoder, PREFIX_LENGTH } from "../protocol/framing.js";
+import { MessageDecoder, sendSizeError } from "../protocol/framing.js";
 import { headerListSize, peerHeaderListLimit } from "../protocol/header-size.js";
 import { HEADER_ACCEPT_ENCODING, HEADER_ENCODING, statusTrailers } from "../protocol/headers.js";
 import { GrpcError } from "../status/grpc-error.js";
@@ -416,14 +416,10 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
     this.#checkSendSize(frame);
     if (this.#state === State.Idle) this.#respond();
     if (this.#encoder !== undefined) return this.#sendCompressed(frame);
-    const writer = (this.#writer ??= new BatchedWriter(this.#stream));
-    if (writer.write(frame)) return undefined;
-    return writer.drained().then(() => {
-      if (this.#state === State.Done && this.#abortReason !== undefined) throw this.#abortReason;
-    });
+    return this.#write(frame);
   }
 
-  /** `send()`'s write, for frames that were compressed. */
+  /** Writes a frame; a promise only when the stream's buffer is full (it settles on drain). */
   #write(frame: Buffer): Promise<void> | undefined {
     const writer = (this.#writer ??= new BatchedWriter(this.#stream));
     if (writer.write(frame)) return undefined;
@@ -528,10 +524,8 @@ export class ServerCallImpl<I extends DescMessage, O extends DescMessage> implem
 
   /** Refuses a message (given as its uncompressed frame) larger than maxSendMessageSize. */
   #checkSendSize(frame: Buffer): void {
-    const size = frame.length - PREFIX_LENGTH;
-    if (size > this.#options.maxSendMessageSize) {
-      throw new GrpcError(Status.RESOURCE_EXHAUSTED, `trying to send message larger than max (${size} vs. ${this.#options.maxSendMessageSize})`);
-    }
+    const error = sendSizeError(frame, this.#options.maxSendMessageSize);
+    if (error !== undefined) throw error;
   }
 
   #respond(): void {
